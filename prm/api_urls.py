@@ -1,0 +1,14 @@
+"""One router for the whole API at /api/v1/; apps register their viewsets here."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from partners.api.views import MeView
+from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
+
+router = DefaultRouter(trailing_slash=True)
+
+urlpatterns = [
+    path("me/", MeView.as_view(), name="api-me"),
+    *router.urls,
+]
