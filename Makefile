@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-EMBEDDED := $(BIN)/python -m prm.embedded exec --
+EMBEDDED := $(BIN)/python prm/embedded.py exec --
 WEB_BIND ?= 127.0.0.1:8000
 
 .PHONY: install run test lint format stop clean
@@ -40,7 +40,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 stop:
-	$(BIN)/python -m prm.embedded stop
+	$(BIN)/python prm/embedded.py stop
 
 clean: stop
 	rm -rf var staticfiles

@@ -51,3 +51,8 @@ def api_token_create(*, user: User, name: str = "", expires_days: int | None = N
         token.name = name
         token.save(update_fields=["name"])
     return token, key
+
+
+def api_token_revoke(*, token: ApiToken) -> None:
+    """Revoke at once: the hash is deleted, so the key stops working on the next request."""
+    token.delete()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -90,7 +91,7 @@ def exception_handler(exc, context):
     detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
     extra = {}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after"] = int(exc.wait) + 1
+        extra["retry_after"] = max(1, math.ceil(exc.wait))
         response["Retry-After"] = str(extra["retry_after"])
     response.data = error_body(code, str(detail), **extra)
     return response

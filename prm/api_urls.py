@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from partners.api.views import MeView
+from partners.api.views import ApiTokenViewSet, MeView
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
 
 router = DefaultRouter(trailing_slash=True)
+router.register("tokens", ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

@@ -6,10 +6,10 @@ A running engine is reused; the process that started one stops it on exit, so
 ``make run`` and ``make test`` leave nothing behind, while a ``manage.py`` command
 run beside ``make run`` borrows the engines without stopping them.
 
-Command line::
+Command line (run as a script, so the Django project is not imported and sets nothing)::
 
-    python -m prm.embedded exec -- CMD...   start (or reuse), run CMD with the URLs exported, stop
-    python -m prm.embedded start|stop|status
+    python prm/embedded.py exec -- CMD...   start (or reuse), run CMD with the URLs exported, stop
+    python prm/embedded.py start|stop|status
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def main(argv: list[str]) -> int:
     if action == "exec":
         command = argv[2:] if len(argv) > 1 and argv[1] == "--" else argv[1:]
         if not command:
-            print("usage: python -m prm.embedded exec -- COMMAND...", file=sys.stderr)
+            print("usage: python prm/embedded.py exec -- COMMAND...", file=sys.stderr)
             return 2
         return _exec(command)
     if action == "start":
@@ -305,7 +305,7 @@ def main(argv: list[str]) -> int:
         print(f"postgres: {'running, pid %s' % engines.postgres_pid() if engines.is_postgres_running() else 'stopped'}")
         print(f"valkey: {'running, pid %s' % engines.valkey_pid() if engines.is_valkey_running() else 'stopped'}")
         return 0
-    print("usage: python -m prm.embedded exec -- CMD... | start | stop | status", file=sys.stderr)
+    print("usage: python prm/embedded.py exec -- CMD... | start | stop | status", file=sys.stderr)
     return 2
 
 

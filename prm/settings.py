@@ -160,6 +160,8 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 
 KNOX_TOKEN_MODEL = "partners.ApiToken"
+# knox's own migrations create its default token table even when the model is swapped out
+MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {
     "TOKEN_TTL": timedelta(days=env.int("API_TOKEN_TTL_DAYS", default=90)),
     "AUTH_HEADER_PREFIX": "Token",

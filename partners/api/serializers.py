@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from partners.models import ApiToken
 from partners.roles import role_of
 
 
@@ -24,3 +25,24 @@ class MeSerializer(serializers.Serializer):
 
     def get_auth(self, user) -> str:
         return "token" if self.context["request"].auth is not None else "session"
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    prefix = serializers.CharField(source="token_key", read_only=True)
+
+    class Meta:
+        model = ApiToken
+        fields = ["prefix", "name", "created", "expiry"]
+        read_only_fields = ["prefix", "created", "expiry"]
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    expires_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    key = serializers.CharField(read_only=True, help_text="The secret; shown once, store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "key"]

@@ -1,0 +1,29 @@
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+
+pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle and rate-limit counters live in the cache; every test starts with none."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(role="manager")
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role="admin")
