@@ -24,6 +24,7 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	DEBUG=$${DEBUG:-true} GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---reload}" WEB_BIND=$(WEB_BIND) $(EMBEDDED) sh -c '\
 		$(BIN)/python manage.py migrate --noinput && \
+		$(BIN)/python manage.py collectstatic --noinput -v0 && \
 		echo "" && echo "OpenPRM is starting at http://$(WEB_BIND)/  -- demo logins:" && \
 		$(BIN)/python manage.py demo_logins && echo "" && \
 		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start'

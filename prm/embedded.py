@@ -21,10 +21,9 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
-
-import warnings
 
 import fasteners
 
@@ -128,10 +127,7 @@ class EmbeddedEngines:
         if marker in conf.read_text():
             return
         with conf.open("a") as handle:
-            handle.write(
-                f"{marker}\nmax_connections = 200\nshared_buffers = '256MB'\n"
-                "synchronous_commit = off\n"
-            )
+            handle.write(f"{marker}\nmax_connections = 200\nshared_buffers = '256MB'\nsynchronous_commit = off\n")
 
     def _create_database(self) -> None:
         import psycopg2
@@ -302,8 +298,9 @@ def main(argv: list[str]) -> int:
         engines.stop()
         return 0
     if action == "status":
-        print(f"postgres: {'running, pid %s' % engines.postgres_pid() if engines.is_postgres_running() else 'stopped'}")
-        print(f"valkey: {'running, pid %s' % engines.valkey_pid() if engines.is_valkey_running() else 'stopped'}")
+        pg, valkey = engines.postgres_pid(), engines.valkey_pid()
+        print(f"postgres: {f'running, pid {pg}' if pg else 'stopped'}")
+        print(f"valkey: {f'running, pid {valkey}' if valkey else 'stopped'}")
         return 0
     print("usage: python prm/embedded.py exec -- CMD... | start | stop | status", file=sys.stderr)
     return 2

@@ -1,4 +1,4 @@
-"""HTML pages, the admin, the API and health endpoints."""
+"""HTML pages, the admin and the API (health endpoints: prm.health)."""
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
@@ -6,7 +6,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from partners import views as partner_views
-from prm import views
 
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
@@ -19,8 +18,6 @@ urlpatterns = [
     path("api/v1/", include("prm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("healthz/", views.healthz, name="healthz"),
-    path("readyz/", views.readyz, name="readyz"),
 ]
 
 handler400 = "prm.views.error_400"

@@ -1,48 +1,7 @@
-"""Health endpoints and error pages."""
+"""Error pages: HTML for people, the API's JSON error shape under /api/."""
 
-import logging
-
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
-
-from prm.celery import app as celery_app
-
-logger = logging.getLogger(__name__)
-
-
-@never_cache
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness: the process answers. Touches nothing else, so a database outage does not restart web."""
-    return JsonResponse({"status": "ok"})
-
-
-def _check_database() -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-
-
-def _check_broker() -> None:
-    with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
-        conn.default_channel.client.ping()
-
-
-@never_cache
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: the database and the broker both answer; 503 names what does not."""
-    checks = {}
-    for name, check in (("database", _check_database), ("broker", _check_broker)):
-        try:
-            check()
-            checks[name] = "ok"
-        except Exception as exc:  # any failure means "not ready"; the reason goes to the log
-            logger.warning("readiness check %s failed: %s", name, exc)
-            checks[name] = "unavailable"
-    ready = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -4,8 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-with-enough-length-and-entropy-1234567890")
 
-from prm.settings import *  # noqa: E402, F403
-from prm.settings import CACHES, REDIS_URL, _redis_db, env  # noqa: E402
+from prm.settings import *  # noqa: F403
+from prm.settings import CACHES, REDIS_URL, _redis_db, env
 
 # logical databases 2 and 3, so a `make run` beside the tests never consumes test tasks
 CELERY_BROKER_URL = env.str("TEST_BROKER_URL", default=_redis_db(REDIS_URL, 2))

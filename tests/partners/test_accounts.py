@@ -74,7 +74,8 @@ def test_log_out_ends_the_session(client, manager):
 def test_sign_up_is_closed(client, db):
     # when
     response = client.post(
-        "/accounts/signup/", {"email": "new@example.com", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123"}
+        "/accounts/signup/",
+        {"email": "new@example.com", "password1": "a-Long-pass-123", "password2": "a-Long-pass-123"},
     )
     # then
     assert "closed" in response.content.decode().lower()

@@ -99,9 +99,7 @@ def test_exec_leaves_engines_it_did_not_start_running(engines, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env["PRM_VAR_DIR"] = str(tmp_path / "var")
     # when
-    result = subprocess.run(
-        [sys.executable, "prm/embedded.py", "exec", "--", "true"], cwd=ROOT, env=env, timeout=120
-    )
+    result = subprocess.run([sys.executable, "prm/embedded.py", "exec", "--", "true"], cwd=ROOT, env=env, timeout=120)
     # then
     assert result.returncode == 0
     assert engines.is_postgres_running()

@@ -27,9 +27,12 @@ def test_readiness_is_503_when_the_broker_is_down(client, db, monkeypatch):
     assert response.json()["checks"] == {"database": "ok", "broker": "unavailable"}
 
 
-def test_health_endpoints_are_not_redirected_to_https(settings, client, db):
-    # given
+def test_probes_by_ip_over_plain_http_are_answered(settings, client, db):
+    # given: production transport and host settings
     settings.SECURE_SSL_REDIRECT = True
-    # when / then
-    assert client.get("/healthz/").status_code == 200
-    assert client.get("/").status_code == 301
+    settings.ALLOWED_HOSTS = ["prm.example.com"]
+    # when / then: container probes call by IP, people are redirected or refused
+    assert client.get("/healthz/", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/readyz/", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/", HTTP_HOST="10.1.2.3:8000").status_code == 400
+    assert client.get("/", HTTP_HOST="prm.example.com").status_code == 301

@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(args: list[str], **env_overrides: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECRET_KEY"}}
+    ignored = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the browser tests set the last one
+    env = {key: value for key, value in os.environ.items() if key not in ignored}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "prm.settings",
@@ -48,7 +49,10 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
 def test_debug_is_off_unless_asked_for():
     # when
-    result = _run(["-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"], **_production_env())
+    result = _run(
+        ["-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+        **_production_env(),
+    )
     # then
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username", help="the user's username or e-mail address")
         parser.add_argument("--name", default="", help="a label to tell the token apart")
-        parser.add_argument("--expires-days", type=int, default=None, help="lifetime in days (default: API_TOKEN_TTL_DAYS)")
+        parser.add_argument(
+            "--expires-days", type=int, default=None, help="lifetime in days (default: API_TOKEN_TTL_DAYS)"
+        )
 
     def handle(self, *args, username, name, expires_days, **options):
         if expires_days is not None and expires_days < 1:

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from partners.roles import Role
 from partners.services import staff_user_ensure
 
-DEMO_PASSWORD = "openprm-demo"
+DEMO_PASSWORD = "openprm-demo"  # noqa: S105 (printed by `make run`; for the local demo only)
 DEMO_LOGINS = [
     ("admin@openprm.local", "Ada Admin", Role.ADMIN),
     ("maria@openprm.local", "Maria Manager", Role.MANAGER),
