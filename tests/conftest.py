@@ -14,6 +14,13 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _worker_for_marked_tests(request):
+    """A test marked ``worker`` always publishes to the real worker process."""
+    if request.node.get_closest_marker("worker"):
+        request.getfixturevalue("worker")
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
