@@ -22,7 +22,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 run: install
-	DEBUG=$${DEBUG:-true} GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---reload}" WEB_BIND=$(WEB_BIND) $(EMBEDDED) sh -c '\
+	@DEBUG=$${DEBUG:-true} GUNICORN_CMD_ARGS="$${GUNICORN_CMD_ARGS:---reload}" WEB_BIND=$(WEB_BIND) $(EMBEDDED) sh -c '\
 		$(BIN)/python manage.py migrate --noinput && \
 		$(BIN)/python manage.py collectstatic --noinput -v0 && \
 		echo "" && echo "OpenPRM is starting at http://$(WEB_BIND)/  -- demo logins:" && \
