@@ -1,5 +1,204 @@
+"""Who the partners are: organisations, their regions and verticals, contacts and timeline."""
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.utils import timezone
+from django_countries.fields import CountryField
 from knox.models import AbstractAuthToken
+
+from partners.querysets import PartnerQuerySet
+
+
+class Region(models.Model):
+    """A node of the region tree (GLOBAL → AMER → NA …); partners store region codes."""
+
+    code = models.CharField(max_length=16, primary_key=True)
+    name = models.CharField(max_length=100)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Vertical(models.Model):
+    """An industry a partner has competencies in."""
+
+    slug = models.SlugField(max_length=50, primary_key=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partner(models.Model):
+    """A partner organisation. Terminated partners are kept for history, never deleted.
+
+    Region codes and vertical slugs are arrays with GIN indexes: the list filters become
+    index lookups and a page of partners needs no join or prefetch to show them.
+    """
+
+    class Type(models.TextChoices):
+        BUSINESS = "business", "Business"
+        FINANCIAL = "financial", "Financial"
+        TECHNOLOGY = "technology", "Technology"
+        SALES = "sales", "Sales"
+        CHANNEL = "channel", "Channel"
+        SUPPORT = "support", "Support"
+
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        ONBOARDING = "onboarding", "Onboarding"
+        ACTIVE = "active", "Active"
+        INACTIVE = "inactive", "Inactive"
+        TERMINATED = "terminated", "Terminated"
+
+    class Engagement(models.TextChoices):
+        ARMS_LENGTH = "arms_length", "Arm's length"
+        COLLABORATIVE = "collaborative", "Collaborative"
+        STRATEGIC = "strategic", "Strategic"
+
+    # the one place that says which status may follow which
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PROSPECT: frozenset({Status.ONBOARDING, Status.TERMINATED}),
+        Status.ONBOARDING: frozenset({Status.ACTIVE, Status.PROSPECT, Status.TERMINATED}),
+        Status.ACTIVE: frozenset({Status.INACTIVE, Status.TERMINATED}),
+        Status.INACTIVE: frozenset({Status.ACTIVE, Status.TERMINATED}),
+        Status.TERMINATED: frozenset({Status.PROSPECT}),
+    }
+
+    name = models.CharField(max_length=200)
+    legal_name = models.CharField(max_length=200, blank=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    website = models.URLField(max_length=200, blank=True)
+    description = models.TextField(blank=True, max_length=5000)
+    type = models.CharField(max_length=16, choices=Type.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PROSPECT)
+    engagement = models.CharField(max_length=16, choices=Engagement.choices, default=Engagement.COLLABORATIVE)
+    country = CountryField()
+    regions = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    verticals = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_partners"
+    )
+    health_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, help_text="Raised by every change; the API's ETag.")
+    search_document = models.GeneratedField(
+        expression=SearchVector("name", "legal_name", "website", config="simple"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PartnerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["type", "name"], name="partner_type_name"),
+            models.Index(fields=["status", "name"], name="partner_status_name"),
+            models.Index(fields=["engagement"], name="partner_engagement"),
+            models.Index(fields=["owner", "name"], name="partner_owner_name"),
+            models.Index(fields=["name", "id"], name="partner_name_id"),
+            models.Index(fields=["created_at"], name="partner_created"),
+            models.Index(fields=["updated_at"], name="partner_updated"),
+            models.Index(fields=["health_score"], name="partner_health"),
+            models.Index(fields=["status", "last_activity_at"], name="partner_status_activity"),
+            GinIndex(fields=["regions"], name="partner_regions_gin"),
+            GinIndex(fields=["verticals"], name="partner_verticals_gin"),
+            GinIndex(fields=["search_document"], name="partner_search_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.pk}-{self.version}"'
+
+
+class Contact(models.Model):
+    """A person at a partner. At most one primary contact per partner, enforced by the database."""
+
+    class Role(models.TextChoices):
+        PRIMARY = "primary", "Primary"
+        SALES = "sales", "Sales"
+        TECHNICAL = "technical", "Technical"
+        BILLING = "billing", "Billing"
+        EXECUTIVE = "executive", "Executive"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=40, blank=True)
+    title = models.CharField(max_length=120, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.SALES)
+    search_document = models.GeneratedField(
+        expression=SearchVector("name", "email", config="simple"), output_field=SearchVectorField(), db_persist=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["partner_id", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner"], condition=models.Q(role="primary"), name="contact_one_primary_per_partner"
+            ),
+            models.UniqueConstraint(fields=["partner", "email"], name="contact_email_unique_per_partner"),
+        ]
+        indexes = [GinIndex(fields=["search_document"], name="contact_search_gin")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+    @property
+    def is_primary(self) -> bool:
+        return self.role == self.Role.PRIMARY
+
+
+class Activity(models.Model):
+    """One entry of a partner's timeline; written by the service that made the change."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+        STATUS_CHANGED = "status_changed", "Status changed"
+        CONTACT_ADDED = "contact_added", "Contact added"
+        CONTACT_UPDATED = "contact_updated", "Contact updated"
+        CONTACT_REMOVED = "contact_removed", "Contact removed"
+        NOTE = "note", "Note"
+        MEETING = "meeting", "Meeting"
+        CALL = "call", "Call"
+        EMAIL = "email", "E-mail"
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    message = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["partner", "-created_at", "-id"], name="activity_partner_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d} {self.kind}: {self.message}"
 
 
 class ApiToken(AbstractAuthToken):

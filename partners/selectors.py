@@ -1,8 +1,166 @@
-"""Reads shaped for pages and endpoints."""
+"""Reads shaped for pages and endpoints; every partner read starts from visible_to(user)."""
 
-from django.db.models import QuerySet
+from __future__ import annotations
 
-from partners.models import ApiToken
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from partners.models import Activity, ApiToken, Contact, Partner, Region
+
+ORDERINGS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created_at": ("created_at", "id"),
+    "-created_at": ("-created_at", "-id"),
+    "health_score": ("health_score", "name", "id"),
+    "-health_score": ("-health_score", "name", "id"),
+}
+
+
+# what a list row shows: the partner without its search document, the owner's name
+LIST_FIELDS = (
+    *(f.attname for f in Partner._meta.concrete_fields if f.name != "search_document"),
+    "owner__id",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__email",
+)
+
+
+@dataclass(frozen=True)
+class PartnerFilters:
+    """Validated partner filters (see partners.forms.PartnerFilterForm); empty means "any"."""
+
+    type: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+    region: tuple[str, ...] = ()
+    vertical: tuple[str, ...] = ()
+    engagement: tuple[str, ...] = ()
+    owner: tuple[int, ...] = ()
+    created_after: datetime | None = None
+    updated_after: datetime | None = None
+    search: str = ""
+    ordering: str = "name"
+
+
+def region_children() -> dict[str | None, list[str]]:
+    """The region tree as parent code → child codes, in one query."""
+    children: dict[str | None, list[str]] = {}
+    for code, parent in Region.objects.values_list("code", "parent_id"):
+        children.setdefault(parent, []).append(code)
+    return children
+
+
+def region_descendants(codes: Iterable[str], children: dict | None = None) -> list[str]:
+    """The given region codes and every region below them (EMEA → EMEA, WE, DACH, …)."""
+    wanted = set(codes)
+    if not wanted:
+        return []
+    children = region_children() if children is None else children
+    found, stack = set(), list(wanted)
+    while stack:
+        code = stack.pop()
+        if code not in found:
+            found.add(code)
+            stack.extend(children.get(code, ()))
+    return sorted(found)
+
+
+def prefix_search_query(text: str) -> SearchQuery | None:
+    """Every word of the text as a prefix ("heli hea" finds "Helix Health"); None when there are no words.
+
+    Words are reduced to letters and digits, so user input never reaches the tsquery syntax.
+    """
+    words = [word.lower() for word in re.findall(r"\w+", text or "")][:8]
+    if not words:
+        return None
+    return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+
+
+def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Partner]:
+    """Partners the user may see, filtered and ordered; the API, pages and CSV all use it.
+
+    Region filters include sub-regions; each filter is an indexed condition (GIN on the
+    region and vertical arrays and on the search documents), and the owner comes in the
+    same query.
+    """
+    filters = filters or PartnerFilters()
+    partners = Partner.objects.visible_to(user).select_related("owner").only(*LIST_FIELDS)
+    if filters.type:
+        partners = partners.filter(type__in=filters.type)
+    if filters.status:
+        partners = partners.filter(status__in=filters.status)
+    if filters.engagement:
+        partners = partners.filter(engagement__in=filters.engagement)
+    if filters.owner:
+        partners = partners.filter(owner_id__in=filters.owner)
+    if filters.region:
+        partners = partners.filter(regions__overlap=region_descendants(filters.region))
+    if filters.vertical:
+        partners = partners.filter(verticals__overlap=list(filters.vertical))
+    if filters.created_after:
+        partners = partners.filter(created_at__gte=filters.created_after)
+    if filters.updated_after:
+        partners = partners.filter(updated_at__gte=filters.updated_after)
+    query = prefix_search_query(filters.search)
+    if query is not None:
+        contact_match = Contact.objects.filter(partner=OuterRef("pk"), search_document=query)
+        partners = partners.filter(Q(search_document=query) | Exists(contact_match))
+    return partners.order_by(*ORDERINGS.get(filters.ordering, ORDERINGS["name"]))
+
+
+def partner_get(*, user, partner_id: int) -> Partner:
+    """One partner the user may see, or Partner.DoesNotExist (a 404, whoever owns it)."""
+    return Partner.objects.visible_to(user).select_related("owner").only(*LIST_FIELDS).get(pk=partner_id)
+
+
+def partner_timeline(*, user, partner_id: int) -> QuerySet[Activity]:
+    """The partner's timeline, newest first; empty for a partner the user may not see."""
+    visible = Partner.objects.visible_to(user).filter(pk=partner_id)
+    return Activity.objects.filter(partner__in=visible).select_related("actor").order_by("-created_at", "-id")
+
+
+def contact_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySet[Contact]:
+    """Contacts of partners the user may see."""
+    contacts = Contact.objects.filter(partner__in=Partner.objects.visible_to(user))
+    if partner_ids is not None:
+        contacts = contacts.filter(partner_id__in=list(partner_ids))
+    return contacts.order_by("partner_id", "name", "id")
+
+
+@dataclass(frozen=True)
+class PartnerSummary:
+    total: int
+    by_type: dict[str, int]
+    by_status: dict[str, int]
+    by_region: dict[str, int]  # every region code, counting partners in it or below it
+
+
+def partner_summary(*, user) -> PartnerSummary:
+    """Counts for the dashboard in one aggregate query (one scan), whatever the number of partners.
+
+    A partner counts once in a region when it operates there or in any sub-region.
+    """
+    children = region_children()
+    tree = sorted(code for codes in children.values() for code in codes)
+    counts = {"total": Count("id")}
+    counts |= {f"type_{value}": Count("id", filter=Q(type=value)) for value in Partner.Type.values}
+    counts |= {f"status_{value}": Count("id", filter=Q(status=value)) for value in Partner.Status.values}
+    counts |= {
+        f"region_{code}": Count("id", filter=Q(regions__overlap=region_descendants([code], children))) for code in tree
+    }
+    row = Partner.objects.visible_to(user).aggregate(**counts)
+    return PartnerSummary(
+        total=row["total"],
+        by_type={value: row[f"type_{value}"] for value in Partner.Type.values},
+        by_status={value: row[f"status_{value}"] for value in Partner.Status.values},
+        by_region={code: row[f"region_{code}"] for code in tree},
+    )
 
 
 def api_token_list(*, user) -> QuerySet[ApiToken]:

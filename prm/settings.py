@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django_countries",
     "allauth",
     "allauth.account",
     "allauth.mfa",
