@@ -8,7 +8,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from partners.models import Contact, Partner, Region, Vertical
-from partners.selectors import ORDERINGS, PartnerFilters
+from partners.selectors import ORDERINGS, PartnerFilters, region_children, region_descendants
 
 
 class CommaSeparatedMultiple(forms.SelectMultiple):
@@ -24,15 +24,23 @@ class CommaSeparatedMultiple(forms.SelectMultiple):
 
 
 class CommaSeparatedChoiceField(forms.MultipleChoiceField):
+    """A multiple choice read from a comma list; ``known`` (values → the known ones) replaces
+    the choices when they come from the database, so a request only queries what it filters on."""
+
     widget = CommaSeparatedMultiple
 
-    def __init__(self, *, noun: str, **kwargs):
+    def __init__(self, *, noun: str, known=None, **kwargs):
         self.noun = noun
+        self.known = known
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
     def validate(self, value):
-        unknown = [item for item in value if not self.valid_value(item)]
+        if self.known is not None:
+            valid = self.known(value) if value else set()
+            unknown = [item for item in value if item not in valid]
+        else:
+            unknown = [item for item in value if not self.valid_value(item)]
         if unknown:
             raise forms.ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.", code="invalid_choice")
 
@@ -46,7 +54,11 @@ def staff_label(user) -> str:
 
 
 class PartnerFilterForm(forms.Form):
-    """Validates the partner list filters of api.md; unknown values are errors, never ignored."""
+    """Validates the partner list filters of api.md; unknown values are errors, never ignored.
+
+    Pages render the choices (three small queries); the API passes ``lazy=True`` and only
+    queries the reference data of the filters actually given.
+    """
 
     type = CommaSeparatedChoiceField(noun="type", choices=Partner.Type.choices)
     status = CommaSeparatedChoiceField(noun="status", choices=Partner.Status.choices)
@@ -59,11 +71,24 @@ class PartnerFilterForm(forms.Form):
     search = forms.CharField(required=False, max_length=100, strip=True)
     ordering = forms.ChoiceField(required=False, choices=[(key, key) for key in ORDERINGS])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lazy: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(code, name) for code, name in Region.objects.values_list("code", "name")]
-        self.fields["vertical"].choices = [(slug, name) for slug, name in Vertical.objects.values_list("slug", "name")]
-        self.fields["owner"].choices = [(str(user.pk), staff_label(user)) for user in staff_users()]
+        self._region_children = None
+        self.fields["region"].known = self._known_regions
+        self.fields["vertical"].known = lambda slugs: set(
+            Vertical.objects.filter(slug__in=slugs).values_list("slug", flat=True)
+        )
+        self.fields["owner"].known = lambda ids: {
+            str(pk) for pk in staff_users().filter(pk__in=[i for i in ids if i.isdigit()]).values_list("pk", flat=True)
+        }
+        if not lazy:
+            self.fields["region"].choices = [(c, n) for c, n in Region.objects.values_list("code", "name")]
+            self.fields["vertical"].choices = [(s, n) for s, n in Vertical.objects.values_list("slug", "name")]
+            self.fields["owner"].choices = [(str(user.pk), staff_label(user)) for user in staff_users()]
+
+    def _known_regions(self, codes) -> set[str]:
+        self._region_children = region_children()
+        return {code for children in self._region_children.values() for code in children}
 
     def filters(self) -> PartnerFilters:
         """The validated filters; call after is_valid()."""
@@ -72,6 +97,9 @@ class PartnerFilterForm(forms.Form):
             type=tuple(data["type"]),
             status=tuple(data["status"]),
             region=tuple(data["region"]),
+            region_expanded=(
+                tuple(region_descendants(data["region"], self._region_children)) if self._region_children else None
+            ),
             vertical=tuple(data["vertical"]),
             engagement=tuple(data["engagement"]),
             owner=tuple(int(pk) for pk in data["owner"]),

@@ -46,6 +46,8 @@ class PartnerFilters:
     updated_after: datetime | None = None
     search: str = ""
     ordering: str = "name"
+    # region plus its sub-regions, when the caller has already walked the tree
+    region_expanded: tuple[str, ...] | None = None
 
 
 def region_children() -> dict[str | None, list[str]]:
@@ -71,15 +73,13 @@ def region_descendants(codes: Iterable[str], children: dict | None = None) -> li
     return sorted(found)
 
 
-def prefix_search_query(text: str) -> SearchQuery | None:
-    """Every word of the text as a prefix ("heli hea" finds "Helix Health"); None when there are no words.
+def search_words(text: str) -> list[str]:
+    """Letters and digits only, so user input never reaches the tsquery syntax; eight words at most."""
+    return [word.lower() for word in re.findall(r"\w+", text or "")][:8]
 
-    Words are reduced to letters and digits, so user input never reaches the tsquery syntax.
-    """
-    words = [word.lower() for word in re.findall(r"\w+", text or "")][:8]
-    if not words:
-        return None
-    return SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+
+def prefix_query(word: str) -> SearchQuery:
+    return SearchQuery(f"{word}:*", search_type="raw", config="simple")
 
 
 def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Partner]:
@@ -100,15 +100,18 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
     if filters.owner:
         partners = partners.filter(owner_id__in=filters.owner)
     if filters.region:
-        partners = partners.filter(regions__overlap=region_descendants(filters.region))
+        expanded = filters.region_expanded or region_descendants(filters.region)
+        partners = partners.filter(regions__overlap=list(expanded))
     if filters.vertical:
         partners = partners.filter(verticals__overlap=list(filters.vertical))
     if filters.created_after:
         partners = partners.filter(created_at__gte=filters.created_after)
     if filters.updated_after:
         partners = partners.filter(updated_at__gte=filters.updated_after)
-    query = prefix_search_query(filters.search)
-    if query is not None:
+    # every word, as a prefix, must be in the partner's name, legal name or website or in
+    # one of its contacts' names or e-mails ("helix ingrid" finds Helix with contact Ingrid)
+    for word in search_words(filters.search):
+        query = prefix_query(word)
         contact_match = Contact.objects.filter(partner=OuterRef("pk"), search_document=query)
         partners = partners.filter(Q(search_document=query) | Exists(contact_match))
     return partners.order_by(*ORDERINGS.get(filters.ordering, ORDERINGS["name"]))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import math
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
@@ -65,6 +66,12 @@ def exception_handler(exc, context):
     error is ``{"code": "<stable code>", "detail": "<message>"}`` with extra keys where useful.
     Unexpected exceptions are logged and answered as JSON too, never an HTML page.
     """
+    if isinstance(exc, DjangoValidationError):  # raised by services, with field messages when it has them
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, ObjectDoesNotExist):
+        exc = exceptions.NotFound()
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, Http404):

@@ -3,10 +3,21 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from partners.api.views import ApiTokenViewSet, MeView
+from partners.api.views import (
+    ApiTokenViewSet,
+    ContactViewSet,
+    MeView,
+    PartnerViewSet,
+    RegionViewSet,
+    VerticalViewSet,
+)
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
 
 router = DefaultRouter(trailing_slash=True)
+router.register("partners", PartnerViewSet, basename="api-partner")
+router.register("contacts", ContactViewSet, basename="api-contact")
+router.register("regions", RegionViewSet, basename="api-region")
+router.register("verticals", VerticalViewSet, basename="api-vertical")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 
 urlpatterns = [

@@ -239,6 +239,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# --- partner registry ----------------------------------------------------------------
+
+# an active partner with no timeline entry for this many days is moved to inactive nightly
+PARTNER_INACTIVITY_DAYS = env.int("PARTNER_INACTIVITY_DAYS", default=180)
+
 # --- e-mail --------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))
@@ -287,6 +292,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, today
 
 LOGGING = {
     "version": 1,

@@ -1,6 +1,8 @@
+from django.contrib.auth import get_user_model
+from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from partners.models import ApiToken
+from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
 from partners.roles import role_of
 
 
@@ -25,6 +27,120 @@ class MeSerializer(serializers.Serializer):
 
     def get_auth(self, user) -> str:
         return "token" if self.context["request"].auth is not None else "session"
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    """The partner representation of api.md; region codes and vertical slugs on read and write."""
+
+    country = CountryField()
+    regions = serializers.ListField(child=serializers.CharField(max_length=16), max_length=20, required=False)
+    verticals = serializers.ListField(child=serializers.CharField(max_length=50), max_length=20, required=False)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_staff=True, is_active=True), allow_null=True, required=False
+    )
+    owner_name = serializers.SerializerMethodField()
+    slug = serializers.SlugField(max_length=80, required=False)
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id", "name", "legal_name", "slug", "website", "description", "type", "status", "engagement",
+            "country", "regions", "verticals", "owner", "owner_name", "health_score", "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "health_score", "created_at", "updated_at"]
+        extra_kwargs = {"slug": {"validators": []}}  # uniqueness is the service's answer, with a field message
+
+    def get_owner_name(self, partner) -> str | None:
+        owner = partner.owner
+        return (owner.get_full_name() or owner.email) if owner else None
+
+    def to_representation(self, partner):
+        """Hand-built: the list endpoint renders 50 to 200 of these per request."""
+        owner = partner.owner
+        return {
+            "id": partner.id,
+            "name": partner.name,
+            "legal_name": partner.legal_name,
+            "slug": partner.slug,
+            "website": partner.website,
+            "description": partner.description,
+            "type": partner.type,
+            "status": partner.status,
+            "engagement": partner.engagement,
+            "country": partner.country.code,
+            "regions": partner.regions,
+            "verticals": partner.verticals,
+            "owner": partner.owner_id,
+            "owner_name": (owner.get_full_name() or owner.email) if owner else None,
+            "health_score": partner.health_score,
+            "created_at": _iso(partner.created_at),
+            "updated_at": _iso(partner.updated_at),
+        }
+
+
+def _iso(value) -> str:
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    actor_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Activity
+        fields = ["id", "kind", "message", "data", "actor", "actor_name", "created_at"]
+
+    def get_actor_name(self, activity) -> str | None:
+        actor = activity.actor
+        return (actor.get_full_name() or actor.email) if actor else None
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """A contact of api.md; ``is_primary`` true makes it the primary contact."""
+
+    is_primary = serializers.BooleanField(required=False)
+
+    class Meta:
+        model = Contact
+        fields = ["id", "partner", "name", "email", "phone", "title", "role", "is_primary"]
+        read_only_fields = ["id"]
+        validators = []  # the one-primary rule is the service's, answered with a field message
+
+    def __init__(self, *args, partners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if partners is not None:
+            self.fields["partner"].queryset = partners
+
+    def validate(self, data):
+        is_primary = data.pop("is_primary", None)
+        role = data.get("role", getattr(self.instance, "role", None))
+        if is_primary is True:
+            if role not in (None, Contact.Role.PRIMARY) and "role" in data:
+                raise serializers.ValidationError({"is_primary": ["Contradicts the role; leave one of them out."]})
+            data["role"] = Contact.Role.PRIMARY
+        elif is_primary is False and role == Contact.Role.PRIMARY:
+            if "role" in data:
+                raise serializers.ValidationError({"is_primary": ["Contradicts the role; leave one of them out."]})
+            data["role"] = Contact.Role.SALES
+        if self.instance is not None and "partner" in data and data["partner"].pk != self.instance.partner_id:
+            raise serializers.ValidationError({"partner": ["A contact cannot move to another partner."]})
+        return data
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), allow_null=True, required=False
+    )
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "parent"]
+
+
+class VerticalSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Vertical
+        fields = ["slug", "name"]
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
