@@ -2,8 +2,7 @@ import itertools
 
 import pytest
 
-from partners.services import partner_create
-from partners.services import api_token_create
+from partners.services import api_token_create, partner_create
 
 _names = itertools.count(1)
 
