@@ -292,7 +292,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, today
 
 LOGGING = {
     "version": 1,
