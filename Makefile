@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 EMBEDDED := $(BIN)/python prm/embedded.py exec --
 WEB_BIND ?= 127.0.0.1:8000
 
-.PHONY: install run test lint format stop clean
+.PHONY: install run test bench lint format stop clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -31,6 +31,9 @@ run: install
 
 test: install
 	$(EMBEDDED) $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(EMBEDDED) $(BIN)/python -m prm.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

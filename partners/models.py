@@ -4,7 +4,9 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_countries.fields import CountryField
 from knox.models import AbstractAuthToken
@@ -15,7 +17,12 @@ from partners.querysets import PartnerQuerySet
 class Region(models.Model):
     """A node of the region tree (GLOBAL → AMER → NA …); partners store region codes."""
 
-    code = models.CharField(max_length=16, primary_key=True)
+    # upper case, so codes never collide with vertical slugs in Partner.facets
+    code = models.CharField(
+        max_length=16,
+        primary_key=True,
+        validators=[RegexValidator(r"^[A-Z][A-Z0-9_]*$", "Upper-case letters and digits.")],
+    )
     name = models.CharField(max_length=100)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
 
@@ -29,7 +36,11 @@ class Region(models.Model):
 class Vertical(models.Model):
     """An industry a partner has competencies in."""
 
-    slug = models.SlugField(max_length=50, primary_key=True)
+    slug = models.SlugField(
+        max_length=50,
+        primary_key=True,
+        validators=[RegexValidator(r"^[a-z0-9-]+$", "Lower-case letters, digits, hyphens.")],
+    )
     name = models.CharField(max_length=100)
 
     class Meta:
@@ -92,6 +103,18 @@ class Partner(models.Model):
     health_score = models.PositiveSmallIntegerField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1, help_text="Raised by every change; the API's ETag.")
+    # every filterable value in one indexed array: "type:channel", "status:active",
+    # "engagement:strategic", region codes (upper case) and vertical slugs (lower case), so
+    # one GIN index scan answers any combination of the list filters
+    facets = models.GeneratedField(
+        expression=RawSQL(
+            "ARRAY['type:' || type, 'status:' || status, 'engagement:' || engagement]::varchar[]"
+            " || regions || verticals",
+            (),
+        ),
+        output_field=ArrayField(models.CharField(max_length=64)),
+        db_persist=True,
+    )
     search_document = models.GeneratedField(
         expression=SearchVector("name", "legal_name", "website", config="simple"),
         output_field=SearchVectorField(),
@@ -107,15 +130,13 @@ class Partner(models.Model):
         indexes = [
             models.Index(fields=["type", "name"], name="partner_type_name"),
             models.Index(fields=["status", "name"], name="partner_status_name"),
-            models.Index(fields=["engagement"], name="partner_engagement"),
+            GinIndex(fields=["facets"], name="partner_facets_gin"),
             models.Index(fields=["owner", "name"], name="partner_owner_name"),
             models.Index(fields=["name", "id"], name="partner_name_id"),
             models.Index(fields=["created_at"], name="partner_created"),
             models.Index(fields=["updated_at"], name="partner_updated"),
             models.Index(fields=["health_score"], name="partner_health"),
             models.Index(fields=["status", "last_activity_at"], name="partner_status_activity"),
-            GinIndex(fields=["regions"], name="partner_regions_gin"),
-            GinIndex(fields=["verticals"], name="partner_verticals_gin"),
             GinIndex(fields=["search_document"], name="partner_search_gin"),
         ]
 

@@ -24,7 +24,7 @@ ORDERINGS = {
 
 # what a list row shows: the partner without its search document, the owner's name
 LIST_FIELDS = (
-    *(f.attname for f in Partner._meta.concrete_fields if f.name != "search_document"),
+    *(f.attname for f in Partner._meta.concrete_fields if f.name not in ("search_document", "facets")),
     "owner__id",
     "owner__first_name",
     "owner__last_name",
@@ -85,25 +85,33 @@ def prefix_query(word: str) -> SearchQuery:
 def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Partner]:
     """Partners the user may see, filtered and ordered; the API, pages and CSV all use it.
 
-    Region filters include sub-regions; each filter is an indexed condition (GIN on the
-    region and vertical arrays and on the search documents), and the owner comes in the
-    same query.
+    Region filters include sub-regions. Type, status, engagement, region and vertical are
+    answered by one GIN index on Partner.facets, the search by GIN indexes on the search
+    documents; the owner comes in the same query.
     """
     filters = filters or PartnerFilters()
     partners = Partner.objects.visible_to(user).select_related("owner").only(*LIST_FIELDS)
-    if filters.type:
-        partners = partners.filter(type__in=filters.type)
-    if filters.status:
-        partners = partners.filter(status__in=filters.status)
-    if filters.engagement:
-        partners = partners.filter(engagement__in=filters.engagement)
+    # values of one filter are alternatives (overlap), filters combine (contains): all of
+    # it one scan of the facets index
+    required, alternatives = [], []
+    groups = [
+        [f"type:{value}" for value in filters.type],
+        [f"status:{value}" for value in filters.status],
+        [f"engagement:{value}" for value in filters.engagement],
+        list(filters.region_expanded or region_descendants(filters.region)) if filters.region else [],
+        list(filters.vertical),
+    ]
+    for group in groups:
+        if len(group) == 1:
+            required.extend(group)
+        elif group:
+            alternatives.append(group)
+    if required:
+        partners = partners.filter(facets__contains=required)
+    for group in alternatives:
+        partners = partners.filter(facets__overlap=group)
     if filters.owner:
         partners = partners.filter(owner_id__in=filters.owner)
-    if filters.region:
-        expanded = filters.region_expanded or region_descendants(filters.region)
-        partners = partners.filter(regions__overlap=list(expanded))
-    if filters.vertical:
-        partners = partners.filter(verticals__overlap=list(filters.vertical))
     if filters.created_after:
         partners = partners.filter(created_at__gte=filters.created_after)
     if filters.updated_after:

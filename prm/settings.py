@@ -244,6 +244,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # an active partner with no timeline entry for this many days is moved to inactive nightly
 PARTNER_INACTIVITY_DAYS = env.int("PARTNER_INACTIVITY_DAYS", default=180)
 
+# `make bench` serves the hand-written floor view next to the API (never set in production)
+BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
+
 # --- e-mail --------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"))

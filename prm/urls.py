@@ -1,24 +1,28 @@
 """HTML pages, the admin and the API (health endpoints: prm.health)."""
 
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-
-from partners import views as partner_views
 
 admin.autodiscover()
 admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "OpenPRM administration"
 
 urlpatterns = [
-    path("", partner_views.dashboard, name="dashboard"),
+    path("", include("partners.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+if settings.BENCH_FLOOR:  # `make bench` only: the hand-written floor the API is compared with
+    from prm.bench import floor_partners
+
+    urlpatterns.append(path("bench/floor/partners/", floor_partners))
 
 handler400 = "prm.views.error_400"
 handler403 = "prm.views.error_403"

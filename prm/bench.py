@@ -1,0 +1,238 @@
+"""`make bench`: the partner list API under load, next to a hand-written SQL floor.
+
+Runs against its own database (``prm_bench`` on the same server) seeded with 100,000
+partners, served by gunicorn as in production; prints one ``BENCH`` line per workload.
+
+    python -m prm.bench [--partners N] [--requests N] [--concurrency N] [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DB = "prm_bench"
+LIST_QUERY = "type=channel&region=EMEA&vertical=healthcare&page_size=50"
+
+FLOOR_SQL = """
+SELECT p.id, p.name, p.legal_name, p.slug, p.website, p.description, p.type, p.status, p.engagement,
+       p.country, p.regions, p.verticals, p.owner_id, u.first_name, u.last_name, u.email,
+       p.health_score, p.created_at, p.updated_at
+FROM partners_partner p LEFT JOIN auth_user u ON u.id = p.owner_id
+WHERE p.type = %s AND p.regions && %s::varchar[] AND p.verticals && %s::varchar[]
+ORDER BY p.name, p.id
+LIMIT 50
+"""
+EMEA = ["EMEA", "WE", "DACH", "NORDICS", "ME", "AF"]
+
+
+def floor_partners(request: HttpRequest) -> HttpResponse:
+    """The floor: one hand-written query for the same page, json.dumps of the rows, no framework."""
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_SQL, ["channel", EMEA, ["healthcare"]])
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return HttpResponse(json.dumps({"results": rows}, default=str), content_type="application/json")
+
+
+# --- the runner -----------------------------------------------------------------------
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _with_redis_db(url: str, db: int) -> str:
+    return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
+
+
+def _create_database(base_url: str) -> None:
+    import psycopg2
+
+    parts = urlsplit(base_url)
+    query = dict(pair.split("=", 1) for pair in parts.query.split("&") if pair)
+    conn = psycopg2.connect(
+        dbname="postgres", user=parts.username or "postgres", password=parts.password or None,
+        host=query.get("host") or parts.hostname, port=parts.port,
+    )  # fmt: skip
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+    conn.close()
+
+
+def _manage(env: dict, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )  # fmt: skip
+    return result.stdout or ""
+
+
+def _load(port: int, path: str, headers: dict, *, requests: int, concurrency: int) -> tuple[list[float], float]:
+    """Send ``requests`` GETs from ``concurrency`` keep-alive connections; latencies in ms and wall time."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    remaining = [requests]
+    errors: list[str] = []
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        while True:
+            with lock:
+                if remaining[0] == 0:
+                    break
+                remaining[0] -= 1
+            started = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - started) * 1000)
+            if response.status != 200:
+                errors.append(f"{response.status} for {path}")
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    if errors:
+        raise SystemExit(f"bench: {len(errors)} failed requests, first: {errors[0]}")
+    return latencies, wall
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def _wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("GET", "/healthz/")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("bench: gunicorn did not start")
+
+
+def _queries_per_request(env: dict, token: str) -> int:
+    code = (
+        "import django; django.setup()\n"
+        "from django.db import connection\n"
+        "from django.test import Client\n"
+        "from django.test.utils import CaptureQueriesContext\n"
+        "client = Client(HTTP_HOST='127.0.0.1')\n"
+        f"client.get('/api/v1/partners/?{LIST_QUERY}', HTTP_AUTHORIZATION='Token {token}')\n"
+        "with CaptureQueriesContext(connection) as ctx:\n"
+        f"    response = client.get('/api/v1/partners/?{LIST_QUERY}', HTTP_AUTHORIZATION='Token {token}')\n"
+        "assert response.status_code == 200, response.status_code\n"
+        "print(len(ctx.captured_queries))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, text=True, capture_output=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m prm.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(argv)
+
+    base_url = os.environ.get("DATABASE_URL")
+    if not base_url:
+        raise SystemExit("bench: run through `make bench` (it provides DATABASE_URL and REDIS_URL)")
+    _create_database(base_url)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "prm.settings",
+        "DATABASE_URL": _with_database(base_url, BENCH_DB),
+        "REDIS_URL": _with_redis_db(os.environ["REDIS_URL"], 4),
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "API_THROTTLE_USER": "1000000/min",
+        "BENCH_FLOOR": "true",
+        "CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING",
+    }
+    print(f"bench: database {BENCH_DB}, {args.partners:,} partners", flush=True)
+    _manage(env, "migrate", "--noinput", "-v0")
+    _manage(env, "demo_logins")
+    started = time.perf_counter()
+    _manage(env, "seed_demo", "--partners", str(args.partners), "--seed", "7")
+    print(f"bench: seeding took {time.perf_counter() - started:.1f} s (0 when already seeded)", flush=True)
+    _manage(env, "dbshell", "--", "-c", "VACUUM ANALYZE")
+    _manage(env, "collectstatic", "--noinput", "-v0")
+    token = _manage(env, "api_token", "maria@openprm.local", "--name", "bench", "--expires-days", "1", capture=True)
+    token = token.strip().splitlines()[-1]
+    queries = _queries_per_request(env, token)
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "prm.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
+         "--workers", str(args.workers), "--log-level", "warning"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        _wait_for_port(args.port)
+        api_headers = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
+        floor_headers = {"Host": "127.0.0.1"}
+        api_path, floor_path = f"/api/v1/partners/?{LIST_QUERY}", "/bench/floor/partners/"
+        for path, headers in ((api_path, api_headers), (floor_path, floor_headers)):  # warm every worker
+            _load(args.port, path, headers, requests=args.workers * 20, concurrency=args.concurrency)
+        api, api_wall = _load(args.port, api_path, api_headers, requests=args.requests, concurrency=args.concurrency)
+        floor, floor_wall = _load(
+            args.port, floor_path, floor_headers, requests=args.requests, concurrency=args.concurrency
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    p50, p95, rps = statistics.median(api), _percentile(api, 95), len(api) / api_wall
+    floor_p50, floor_p95, floor_rps = statistics.median(floor), _percentile(floor, 95), len(floor) / floor_wall
+    print(
+        f"bench: GET /api/v1/partners/?{LIST_QUERY} x{args.requests}, concurrency {args.concurrency}, "
+        f"gunicorn {args.workers} workers"
+    )
+    print(f"  api:   p50 {p50:.2f} ms  p95 {p95:.2f} ms  {rps:.0f} req/s  {queries} queries/request")
+    print(f"  floor: p50 {floor_p50:.2f} ms  p95 {floor_p95:.2f} ms  {floor_rps:.0f} req/s  1 query/request")
+    print(
+        f"BENCH partners_list p50_ms={p50:.2f} p95_ms={p95:.2f} rps={rps:.0f} queries={queries} "
+        f"floor_p50_ms={floor_p50:.2f} ratio={p50 / floor_p50:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings")
+    sys.exit(main(sys.argv[1:]))
