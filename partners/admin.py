@@ -1,0 +1,96 @@
+"""Admin: reference data and tokens are managed here; partners through the portal and API,
+whose services write the timeline, so the admin shows partners read-only."""
+
+from django.contrib import admin, messages
+
+from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    fields = ["name", "email", "phone", "title", "role"]
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Partner)
+class PartnerAdmin(ReadOnlyAdmin):
+    list_display = ["name", "type", "status", "engagement", "country", "owner", "updated_at"]
+    list_filter = ["type", "status", "engagement"]
+    search_fields = ["name", "legal_name", "slug", "website"]
+    list_select_related = ["owner"]
+    exclude = ["facets", "search_document"]
+    inlines = [ContactInline]
+    show_full_result_count = False
+
+
+@admin.register(Activity)
+class ActivityAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "partner", "kind", "message", "actor"]
+    list_filter = ["kind"]
+    list_select_related = ["partner", "actor"]
+    raw_id_fields = ["partner"]
+    show_full_result_count = False
+
+
+class InUseGuard:
+    """Refuse to delete reference data that partners still point at (they store codes)."""
+
+    usage_lookup = ""
+
+    def in_use(self, obj) -> bool:
+        return Partner.objects.filter(**{self.usage_lookup: [obj.pk]}).exists()
+
+    def delete_model(self, request, obj):
+        if self.in_use(obj):
+            messages.error(request, f"{obj} is used by partners; change them first.")
+            return
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(Region)
+class RegionAdmin(InUseGuard, admin.ModelAdmin):
+    list_display = ["code", "name", "parent"]
+    usage_lookup = "regions__contains"
+
+
+@admin.register(Vertical)
+class VerticalAdmin(InUseGuard, admin.ModelAdmin):
+    list_display = ["slug", "name"]
+    usage_lookup = "verticals__contains"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created by `manage.py api_token` or the API (the key is shown once); revoked here."""
+
+    list_display = ["token_key", "name", "user", "created", "expiry"]
+    search_fields = ["name", "user__email", "token_key"]
+    fields = ["name", "user", "token_key", "created", "expiry"]
+    readonly_fields = ["user", "token_key", "created", "expiry"]
+
+    def has_add_permission(self, request):
+        return False
