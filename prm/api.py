@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -72,6 +72,8 @@ def exception_handler(exc, context):
         )
     elif isinstance(exc, ObjectDoesNotExist):
         exc = exceptions.NotFound()
+    elif isinstance(exc, SuspiciousOperation):  # a forged Host header and the like: the client's fault
+        exc = exceptions.ParseError("The request was refused as suspicious.")
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, Http404):

@@ -179,3 +179,15 @@ def test_unexpected_errors_answer_json_500(api_client, manager, monkeypatch):
     assert response.json()["code"] == "server_error"
     assert "boom" not in response.content.decode()
     assert connection.is_usable()
+
+
+def test_a_disallowed_host_in_an_api_request_is_a_400_not_a_500(api_client, manager, settings):
+    # given: pagination links are built from the Host header
+    settings.ALLOWED_HOSTS = ["prm.example.com"]
+    api_client.force_authenticate(manager)
+    api_token_create(user=manager)
+    api_token_create(user=manager)
+    # when
+    response = api_client.get("/api/v1/tokens/?page_size=1", HTTP_HOST="evil.example")
+    # then
+    assert response.status_code == 400
