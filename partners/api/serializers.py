@@ -50,32 +50,56 @@ class PartnerSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "health_score", "created_at", "updated_at"]
         extra_kwargs = {"slug": {"validators": []}}  # uniqueness is the service's answer, with a field message
 
-    def get_owner_name(self, partner) -> str | None:
-        owner = partner.owner
-        return (owner.get_full_name() or owner.email) if owner else None
+    def get_owner_name(self, partner) -> str | None:  # documents the field; partner_representation fills it
+        return None
 
     def to_representation(self, partner):
-        """Hand-built: the list endpoint renders 50 to 200 of these per request."""
-        owner = partner.owner
-        return {
-            "id": partner.id,
-            "name": partner.name,
-            "legal_name": partner.legal_name,
-            "slug": partner.slug,
-            "website": partner.website,
-            "description": partner.description,
-            "type": partner.type,
-            "status": partner.status,
-            "engagement": partner.engagement,
-            "country": partner.country.code,
-            "regions": partner.regions,
-            "verticals": partner.verticals,
-            "owner": partner.owner_id,
-            "owner_name": (owner.get_full_name() or owner.email) if owner else None,
-            "health_score": partner.health_score,
-            "created_at": _iso(partner.created_at),
-            "updated_at": _iso(partner.updated_at),
-        }
+        return partner_representation(partner_row(partner))
+
+
+# a partner as a flat row: what partner_representation needs, read with QuerySet.values()
+PARTNER_ROW = (
+    "id", "name", "legal_name", "slug", "website", "description", "type", "status", "engagement", "country",
+    "regions", "verticals", "owner_id", "owner__first_name", "owner__last_name", "owner__email", "health_score",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+def partner_row(partner: Partner) -> dict:
+    owner = partner.owner
+    row = {field: getattr(partner, field) for field in PARTNER_ROW if not field.startswith("owner__")}
+    row.update(
+        owner__first_name=owner.first_name if owner else None,
+        owner__last_name=owner.last_name if owner else None,
+        owner__email=owner.email if owner else None,
+    )
+    return row
+
+
+def partner_representation(row: dict) -> dict:
+    """The api.md partner from a row; the list renders 50 to 200 of these per request without models."""
+    owner_name = None
+    if row["owner_id"] is not None:
+        owner_name = f"{row['owner__first_name']} {row['owner__last_name']}".strip() or row["owner__email"]
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "legal_name": row["legal_name"],
+        "slug": row["slug"],
+        "website": row["website"],
+        "description": row["description"],
+        "type": row["type"],
+        "status": row["status"],
+        "engagement": row["engagement"],
+        "country": str(row["country"]),
+        "regions": row["regions"],
+        "verticals": row["verticals"],
+        "owner": row["owner_id"],
+        "owner_name": owner_name,
+        "health_score": row["health_score"],
+        "created_at": _iso(row["created_at"]),
+        "updated_at": _iso(row["updated_at"]),
+    }
 
 
 def _iso(value) -> str:

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from partners.api.permissions import StaffReadAdminsWrite, StaffReadManagersWrite
 from partners.api.serializers import (
+    PARTNER_ROW,
     ActivitySerializer,
     ApiTokenCreatedSerializer,
     ApiTokenCreateSerializer,
@@ -20,6 +21,7 @@ from partners.api.serializers import (
     PartnerSerializer,
     RegionSerializer,
     VerticalSerializer,
+    partner_representation,
 )
 from partners.forms import PartnerFilterForm
 from partners.models import ApiToken, Contact, Partner, Region, Vertical
@@ -89,6 +91,10 @@ class PartnerViewSet(viewsets.ModelViewSet):
         if not form.is_valid():
             raise ValidationError(form.errors)
         return partner_list(user=self.request.user, filters=form.filters())
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().values(*PARTNER_ROW))
+        return self.get_paginated_response([partner_representation(row) for row in page])
 
     def _respond(self, partner, status_code=status.HTTP_200_OK) -> Response:
         response = Response(PartnerSerializer(partner).data, status=status_code)

@@ -440,3 +440,16 @@ def test_timestamps_are_iso_with_timezone(manager_client, make_partner):
     # then
     parsed = timezone.datetime.fromisoformat(row["updated_at"].replace("Z", "+00:00"))
     assert parsed.tzinfo is not None
+
+
+def test_a_list_row_is_the_same_representation_as_the_detail(manager_client, make_partner, manager):
+    # given: one partner with an owner, one without
+    make_partner(name="Owned", owner=manager)
+    make_partner(name="Unowned")
+    # when
+    rows = manager_client.get("/api/v1/partners/").json()["results"]
+    # then
+    for row in rows:
+        assert manager_client.get(f"/api/v1/partners/{row['id']}/").json() == row
+    assert rows[0]["owner_name"] == manager.get_full_name()
+    assert rows[1]["owner_name"] is None
