@@ -161,7 +161,8 @@ class Contact(models.Model):
         BILLING = "billing", "Billing"
         EXECUTIVE = "executive", "Executive"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts")
+    # indexed by contact_email_unique_per_partner, which starts with the partner
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="contacts", db_index=False)
     name = models.CharField(max_length=200)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
@@ -206,7 +207,8 @@ class Activity(models.Model):
         CALL = "call", "Call"
         EMAIL = "email", "E-mail"
 
-    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="activities")
+    # indexed by activity_partner_time, which starts with the partner
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="activities", db_index=False)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     kind = models.CharField(max_length=24, choices=Kind.choices)
     message = models.CharField(max_length=500)
