@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
@@ -110,41 +111,163 @@ class PartnerFilterForm(forms.Form):
         )
 
 
-class PartnerForm(forms.ModelForm):
-    """Profile fields a manager edits; status changes have their own confirmation step."""
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget, and ``is-invalid`` on each field that has an error,
+    whether the form or a service found it (Django adds aria-invalid and aria-describedby).
+
+    A service's ValidationError may name a field the form does not show (``status``); those
+    messages become form-wide errors instead of a ValueError.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if widget.is_hidden:
+                continue
+            if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect | forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_error(self, field, error):
+        if field is None and isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            shown: dict[str, list] = {}
+            for name, errors in error.error_dict.items():
+                shown.setdefault(name if name in self.fields else NON_FIELD_ERRORS, []).extend(errors)
+            error = ValidationError(shown)
+        super().add_error(field, error)
+        for name in self._errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs.get("class", ""):
+                    attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
+class PartnerForm(BootstrapFormMixin, forms.ModelForm):
+    """Profile fields a manager edits; status changes have their own confirmation step.
+
+    ``expected_version`` carries the version the form was opened on, so saving over a
+    change someone else made meanwhile is refused instead of silently undoing it.
+    """
 
     country = LazyTypedChoiceField(choices=countries)
+    slug = forms.SlugField(
+        required=False,
+        max_length=80,
+        help_text="Used in links and the API. Leave empty to make it from the name.",
+    )
     regions = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     verticals = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
     owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="— nobody —")
+    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Partner
         fields = [
-            "name", "legal_name", "type", "engagement", "country", "website", "regions", "verticals", "owner",
-            "description",
+            "name", "legal_name", "slug", "type", "engagement", "country", "website", "regions", "verticals",
+            "owner", "description",
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        labels = {"website": "Website", "legal_name": "Legal name"}
+        help_texts = {"website": "For example https://example.com"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["regions"].choices = [(r.code, f"{r.name} ({r.code})") for r in Region.objects.all()]
+        regions = list(Region.objects.values_list("code", "name", "parent_id"))
+        self._region_parents = {code: parent for code, _, parent in regions}
+        self.fields["regions"].choices = [(code, f"{name} ({code})") for code, name, _ in regions]
         self.fields["verticals"].choices = [(v.slug, v.name) for v in Vertical.objects.all()]
         self.fields["owner"].queryset = staff_users()
         self.fields["owner"].label_from_instance = staff_label
+        self.fields["country"].choices = [("", "Choose a country…"), *countries]
+        if self.instance.pk:
+            self.fields["slug"].help_text = "Used in links and the API; changing it breaks links that use the old one."
+            self.fields["expected_version"].initial = self.instance.version
+
+    def region_groups(self) -> tuple[list, list[tuple[object, list[tuple[object, int]]]]]:
+        """The region checkboxes as (roots, [(top region, [(sub-region, depth), …]), …]), for columns."""
+        boxes = {box.data["value"]: box for box in self["regions"]}
+        depth: dict[str, int] = {}
+
+        def depth_of(code: str) -> int:
+            if code not in depth:
+                parent = self._region_parents.get(code)
+                depth[code] = 0 if parent is None else depth_of(parent) + 1
+            return depth[code]
+
+        def top_of(code: str) -> str:
+            while depth_of(code) > 1:
+                code = self._region_parents[code]
+            return code
+
+        roots = [boxes[code] for code in boxes if depth_of(code) == 0]
+        groups: dict[str, list] = {code: [] for code in boxes if depth_of(code) == 1}
+        for code in boxes:
+            if depth_of(code) > 1:
+                groups[top_of(code)].append((boxes[code], depth_of(code) - 1))
+        return roots, [(boxes[code], children) for code, children in groups.items()]
+
+    def create_kwargs(self) -> dict:
+        """The keyword arguments of partner_create; call after is_valid()."""
+        data = {name: self.cleaned_data[name] for name in self._meta.fields}
+        data["slug"] = data["slug"] or ""
+        return data
+
+    def changed_fields(self) -> dict:
+        """Only what the user changed, for partner_update; an emptied slug keeps the current one."""
+        changes = {name: self.cleaned_data[name] for name in self.changed_data if name in self._meta.fields}
+        if not changes.get("slug", True):
+            del changes["slug"]
+        return changes
 
 
-class PartnerStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Partner.Status.choices)
-    reason = forms.CharField(required=False, max_length=200)
+STATUS_HELP = {
+    Partner.Status.PROSPECT: "Not a partner yet: being qualified.",
+    Partner.Status.ONBOARDING: "Signed; contracts, training and set-up are under way.",
+    Partner.Status.ACTIVE: "A working partnership.",
+    Partner.Status.INACTIVE: "Quiet for a while; kept for re-engagement.",
+    Partner.Status.TERMINATED: "The partnership ended; the partner and its history are kept.",
+}
+
+
+class PartnerStatusForm(BootstrapFormMixin, forms.Form):
+    """The next status. Only those Partner.TRANSITIONS allows from the current one are offered;
+    any status passes the form, so partner_change_status, which decides under a row lock,
+    is the one that refuses an illegal move."""
+
+    status = forms.ChoiceField(choices=Partner.Status.choices, widget=forms.RadioSelect, label="New status")
+    reason = forms.CharField(
+        required=False, max_length=200, label="Reason (optional)", help_text="Recorded on the partner's timeline."
+    )
+    expected_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, partner: Partner, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = Partner.TRANSITIONS[partner.status]
-        self.fields["status"].choices = [(value, label) for value, label in Partner.Status.choices if value in allowed]
+        self.partner = partner
+        self.allowed = [value for value in Partner.Status.values if partner.can_move_to(value)]
+        self.fields["expected_version"].initial = partner.version
+        if len(self.allowed) == 1:
+            self.fields["status"].initial = self.allowed[0]
+
+    def status_options(self) -> list[tuple[object, str]]:
+        """(radio button, explanation) for each status the partner may move to."""
+        return [
+            (radio, STATUS_HELP.get(radio.data["value"], ""))
+            for radio in self["status"]
+            if radio.data["value"] in self.allowed
+        ]
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "email", "phone", "title", "role"]
+        labels = {"email": "E-mail", "title": "Job title"}
+        widgets = {
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+        }

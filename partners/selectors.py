@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from partners.models import Activity, ApiToken, Contact, Partner, Region
 
@@ -17,8 +17,9 @@ ORDERINGS = {
     "-name": ("-name", "-id"),
     "created_at": ("created_at", "id"),
     "-created_at": ("-created_at", "-id"),
-    "health_score": ("health_score", "name", "id"),
-    "-health_score": ("-health_score", "name", "id"),
+    # partners without a score yet come last either way
+    "health_score": (F("health_score").asc(nulls_last=True), "name", "id"),
+    "-health_score": (F("health_score").desc(nulls_last=True), "name", "id"),
 }
 
 

@@ -1,4 +1,7 @@
+from importlib import import_module
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -12,6 +15,16 @@ def _fresh_cache():
     """Throttle and rate-limit counters live in the cache; every test starts with none."""
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests empty every table when they end, the regions and verticals that the
+    migrations seed included: put them back for the transactional tests that follow."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        import_module("partners.migrations.0003_seed_regions_verticals").seed(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -322,12 +322,13 @@ def test_created_and_updated_after(manager_client, make_partner, time_machine):
 def test_ordering_by_created_at_and_health_score(manager_client, make_partner):
     # given
     first, second = make_partner(name="First"), make_partner(name="Second")
+    make_partner(name="Unscored")
     Partner.objects.filter(pk=first.pk).update(health_score=90)
     Partner.objects.filter(pk=second.pk).update(health_score=40)
-    # when / then
-    assert _names(manager_client.get("/api/v1/partners/?ordering=-created_at")) == ["Second", "First"]
-    assert _names(manager_client.get("/api/v1/partners/?ordering=health_score")) == ["Second", "First"]
-    assert _names(manager_client.get("/api/v1/partners/?ordering=-health_score")) == ["First", "Second"]
+    # when / then: partners without a score come last both ways
+    assert _names(manager_client.get("/api/v1/partners/?ordering=-created_at")) == ["Unscored", "Second", "First"]
+    assert _names(manager_client.get("/api/v1/partners/?ordering=health_score")) == ["Second", "First", "Unscored"]
+    assert _names(manager_client.get("/api/v1/partners/?ordering=-health_score")) == ["First", "Second", "Unscored"]
 
 
 @pytest.mark.parametrize(
