@@ -10,7 +10,7 @@ from datetime import datetime
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from partners.models import Activity, ApiToken, Contact, Partner, Region
+from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
 
 ORDERINGS = {
     "name": ("name", "id"),
@@ -57,6 +57,23 @@ def region_children() -> dict[str | None, list[str]]:
     for code, parent in Region.objects.values_list("code", "parent_id"):
         children.setdefault(parent, []).append(code)
     return children
+
+
+def region_tree() -> dict[str | None, list[tuple[str, str]]]:
+    """Parent code → [(code, name)] of its children, in one query; for pages that draw the tree."""
+    children: dict[str | None, list[tuple[str, str]]] = {}
+    for code, name, parent in Region.objects.values_list("code", "name", "parent_id"):
+        children.setdefault(parent, []).append((code, name))
+    return children
+
+
+def reference_names(*, regions=(), verticals=()) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of the given region codes and vertical slugs (code → name), for display."""
+    region_names = dict(Region.objects.filter(code__in=list(regions)).values_list("code", "name")) if regions else {}
+    vertical_names = (
+        dict(Vertical.objects.filter(slug__in=list(verticals)).values_list("slug", "name")) if verticals else {}
+    )
+    return region_names, vertical_names
 
 
 def region_descendants(codes: Iterable[str], children: dict | None = None) -> list[str]:

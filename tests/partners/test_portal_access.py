@@ -3,7 +3,7 @@
 import pytest
 
 from partners.models import Activity, Contact, Partner
-from partners.views import can_write
+from partners.views.access import can_write
 from tests.factories import UserFactory
 from tests.partners.factories import ContactFactory, PartnerFactory
 
