@@ -4,6 +4,7 @@ whose services write the timeline, so the admin shows partners read-only."""
 from django.contrib import admin, messages
 
 from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+from partners.reference import reference_changed
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -65,6 +66,11 @@ class InUseGuard:
             messages.error(request, f"{obj} is used by partners; change them first.")
             return
         super().delete_model(request, obj)
+        reference_changed()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        reference_changed()
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:

@@ -8,8 +8,9 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
-from partners.models import Contact, Partner, Region, Vertical
-from partners.selectors import ORDERINGS, PartnerFilters, region_children, region_descendants
+from partners.models import Contact, Partner
+from partners.reference import reference
+from partners.selectors import ORDERINGS, PartnerFilters
 
 
 class CommaSeparatedMultiple(forms.SelectMultiple):
@@ -57,8 +58,8 @@ def staff_label(user) -> str:
 class PartnerFilterForm(forms.Form):
     """Validates the partner list filters of api.md; unknown values are errors, never ignored.
 
-    Pages render the choices (three small queries); the API passes ``lazy=True`` and only
-    queries the reference data of the filters actually given.
+    Pages render the choices; the API passes ``lazy=True`` and only looks up the staff users
+    of an owner filter. Regions and verticals come from partners.reference (cached).
     """
 
     type = CommaSeparatedChoiceField(noun="type", choices=Partner.Type.choices)
@@ -74,22 +75,16 @@ class PartnerFilterForm(forms.Form):
 
     def __init__(self, *args, lazy: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self._region_children = None
-        self.fields["region"].known = self._known_regions
-        self.fields["vertical"].known = lambda slugs: set(
-            Vertical.objects.filter(slug__in=slugs).values_list("slug", flat=True)
-        )
+        self.fields["region"].known = lambda codes: set(reference().regions)
+        self.fields["vertical"].known = lambda slugs: set(reference().verticals)
         self.fields["owner"].known = lambda ids: {
             str(pk) for pk in staff_users().filter(pk__in=[i for i in ids if i.isdigit()]).values_list("pk", flat=True)
         }
         if not lazy:
-            self.fields["region"].choices = [(c, n) for c, n in Region.objects.values_list("code", "name")]
-            self.fields["vertical"].choices = [(s, n) for s, n in Vertical.objects.values_list("slug", "name")]
+            ref = reference()
+            self.fields["region"].choices = list(ref.regions.items())
+            self.fields["vertical"].choices = list(ref.verticals.items())
             self.fields["owner"].choices = [(str(user.pk), staff_label(user)) for user in staff_users()]
-
-    def _known_regions(self, codes) -> set[str]:
-        self._region_children = region_children()
-        return {code for children in self._region_children.values() for code in children}
 
     def filters(self) -> PartnerFilters:
         """The validated filters; call after is_valid()."""
@@ -98,9 +93,6 @@ class PartnerFilterForm(forms.Form):
             type=tuple(data["type"]),
             status=tuple(data["status"]),
             region=tuple(data["region"]),
-            region_expanded=(
-                tuple(region_descendants(data["region"], self._region_children)) if self._region_children else None
-            ),
             vertical=tuple(data["vertical"]),
             engagement=tuple(data["engagement"]),
             owner=tuple(int(pk) for pk in data["owner"]),
@@ -177,10 +169,10 @@ class PartnerForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        regions = list(Region.objects.values_list("code", "name", "parent_id"))
-        self._region_parents = {code: parent for code, _, parent in regions}
-        self.fields["regions"].choices = [(code, f"{name} ({code})") for code, name, _ in regions]
-        self.fields["verticals"].choices = [(v.slug, v.name) for v in Vertical.objects.all()]
+        ref = reference()
+        self._region_parents = ref.parents
+        self.fields["regions"].choices = [(code, f"{name} ({code})") for code, name in ref.regions.items()]
+        self.fields["verticals"].choices = list(ref.verticals.items())
         self.fields["owner"].queryset = staff_users()
         self.fields["owner"].label_from_instance = staff_label
         self.fields["country"].choices = [("", "Choose a country…"), *countries]

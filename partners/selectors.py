@@ -10,7 +10,8 @@ from datetime import datetime
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
-from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+from partners.models import Activity, ApiToken, Contact, Partner
+from partners.reference import reference
 
 ORDERINGS = {
     "name": ("name", "id"),
@@ -47,48 +48,26 @@ class PartnerFilters:
     updated_after: datetime | None = None
     search: str = ""
     ordering: str = "name"
-    # region plus its sub-regions, when the caller has already walked the tree
-    region_expanded: tuple[str, ...] | None = None
-
-
-def region_children() -> dict[str | None, list[str]]:
-    """The region tree as parent code → child codes, in one query."""
-    children: dict[str | None, list[str]] = {}
-    for code, parent in Region.objects.values_list("code", "parent_id"):
-        children.setdefault(parent, []).append(code)
-    return children
 
 
 def region_tree() -> dict[str | None, list[tuple[str, str]]]:
-    """Parent code → [(code, name)] of its children, in one query; for pages that draw the tree."""
-    children: dict[str | None, list[tuple[str, str]]] = {}
-    for code, name, parent in Region.objects.values_list("code", "name", "parent_id"):
-        children.setdefault(parent, []).append((code, name))
-    return children
+    """Parent code → [(code, name)] of its children; for pages that draw the tree."""
+    ref = reference()
+    return {parent: [(code, ref.regions[code]) for code in codes] for parent, codes in ref.children().items()}
 
 
 def reference_names(*, regions=(), verticals=()) -> tuple[dict[str, str], dict[str, str]]:
     """Names of the given region codes and vertical slugs (code → name), for display."""
-    region_names = dict(Region.objects.filter(code__in=list(regions)).values_list("code", "name")) if regions else {}
-    vertical_names = (
-        dict(Vertical.objects.filter(slug__in=list(verticals)).values_list("slug", "name")) if verticals else {}
+    ref = reference()
+    return (
+        {code: ref.regions[code] for code in regions if code in ref.regions},
+        {slug: ref.verticals[slug] for slug in verticals if slug in ref.verticals},
     )
-    return region_names, vertical_names
 
 
-def region_descendants(codes: Iterable[str], children: dict | None = None) -> list[str]:
+def region_descendants(codes: Iterable[str]) -> list[str]:
     """The given region codes and every region below them (EMEA → EMEA, WE, DACH, …)."""
-    wanted = set(codes)
-    if not wanted:
-        return []
-    children = region_children() if children is None else children
-    found, stack = set(), list(wanted)
-    while stack:
-        code = stack.pop()
-        if code not in found:
-            found.add(code)
-            stack.extend(children.get(code, ()))
-    return sorted(found)
+    return reference().descendants(codes)
 
 
 def search_words(text: str) -> list[str]:
@@ -116,7 +95,7 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
         [f"type:{value}" for value in filters.type],
         [f"status:{value}" for value in filters.status],
         [f"engagement:{value}" for value in filters.engagement],
-        list(filters.region_expanded or region_descendants(filters.region)) if filters.region else [],
+        region_descendants(filters.region) if filters.region else [],
         list(filters.vertical),
     ]
     for group in groups:
@@ -175,14 +154,12 @@ def partner_summary(*, user) -> PartnerSummary:
 
     A partner counts once in a region when it operates there or in any sub-region.
     """
-    children = region_children()
-    tree = sorted(code for codes in children.values() for code in codes)
+    ref = reference()
+    tree = list(ref.regions)
     counts = {"total": Count("id")}
     counts |= {f"type_{value}": Count("id", filter=Q(type=value)) for value in Partner.Type.values}
     counts |= {f"status_{value}": Count("id", filter=Q(status=value)) for value in Partner.Status.values}
-    counts |= {
-        f"region_{code}": Count("id", filter=Q(regions__overlap=region_descendants([code], children))) for code in tree
-    }
+    counts |= {f"region_{code}": Count("id", filter=Q(regions__overlap=ref.descendants([code]))) for code in tree}
     row = Partner.objects.visible_to(user).aggregate(**counts)
     return PartnerSummary(
         total=row["total"],

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from partners.events import timeline_record
-from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+from partners.models import Activity, ApiToken, Contact, Partner
+from partners.reference import reference
 from partners.roles import Role, role_group
 from prm.errors import Conflict, PreconditionFailed
 
@@ -45,17 +46,13 @@ class InvalidStatusTransition(Conflict):
 
 def _check_codes(*, regions: Iterable[str] | None, verticals: Iterable[str] | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if regions is not None:
-        unknown = sorted(
-            set(regions) - set(Region.objects.filter(code__in=list(regions)).values_list("code", flat=True))
-        )
-        if unknown:
-            errors["regions"] = [f"Unknown region code: {', '.join(unknown)}."]
-    if verticals is not None:
-        known = set(Vertical.objects.filter(slug__in=list(verticals)).values_list("slug", flat=True))
-        unknown = sorted(set(verticals) - known)
-        if unknown:
-            errors["verticals"] = [f"Unknown vertical: {', '.join(unknown)}."]
+    ref = reference()
+    unknown_regions = sorted(set(regions or ()) - set(ref.regions))
+    if unknown_regions:
+        errors["regions"] = [f"Unknown region code: {', '.join(unknown_regions)}."]
+    unknown_verticals = sorted(set(verticals or ()) - set(ref.verticals))
+    if unknown_verticals:
+        errors["verticals"] = [f"Unknown vertical: {', '.join(unknown_verticals)}."]
     return errors
 
 

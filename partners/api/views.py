@@ -25,6 +25,7 @@ from partners.api.serializers import (
 )
 from partners.forms import PartnerFilterForm
 from partners.models import ApiToken, Contact, Partner, Region, Vertical
+from partners.reference import reference_changed
 from partners.selectors import ORDERINGS, api_token_list, contact_list, partner_list, partner_timeline
 from partners.services import (
     api_token_create,
@@ -186,7 +187,23 @@ class ContactViewSet(
         contact_remove(contact_id=instance.pk, actor=self.request.user)
 
 
-class RegionViewSet(viewsets.ModelViewSet):
+class ReferenceDataWrites:
+    """Region and vertical writes drop the cached reference data (partners.reference)."""
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        reference_changed()
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        reference_changed()
+
+    def perform_destroy(self, instance):
+        super().perform_destroy(instance)
+        reference_changed()
+
+
+class RegionViewSet(ReferenceDataWrites, viewsets.ModelViewSet):
     """The region tree; ``parent`` is a region code. Admins change it."""
 
     serializer_class = RegionSerializer
@@ -200,12 +217,12 @@ class RegionViewSet(viewsets.ModelViewSet):
         if Partner.objects.filter(regions__contains=[instance.code]).exists():
             raise Conflict("Partners operate in this region; move them first.", code="region_in_use")
         try:
-            instance.delete()
+            super().perform_destroy(instance)
         except ProtectedError as exc:
             raise Conflict("This region has sub-regions; remove them first.", code="region_has_children") from exc
 
 
-class VerticalViewSet(viewsets.ModelViewSet):
+class VerticalViewSet(ReferenceDataWrites, viewsets.ModelViewSet):
     """Verticals (industries). Admins change them."""
 
     serializer_class = VerticalSerializer
@@ -218,7 +235,7 @@ class VerticalViewSet(viewsets.ModelViewSet):
     def perform_destroy(self, instance):
         if Partner.objects.filter(verticals__contains=[instance.slug]).exists():
             raise Conflict("Partners work in this vertical; change them first.", code="vertical_in_use")
-        instance.delete()
+        super().perform_destroy(instance)
 
 
 class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):

@@ -160,3 +160,18 @@ def test_an_admin_adds_a_region_and_cannot_delete_one_in_use(api_client, make_pa
     assert unused.status_code == 204
     assert Region.objects.filter(code="DACH").exists()
     assert Partner.objects.filter(regions__contains=["DACH"]).exists()
+
+
+def test_a_new_region_is_usable_at_once_although_regions_are_cached(api_client, make_partner):
+    # given: the reference data is cached by a first filter
+    admin = UserFactory(role="admin")
+    api_client.force_authenticate(admin)
+    assert api_client.get("/api/v1/partners/?region=EMEA").status_code == 200
+    # when
+    api_client.post("/api/v1/regions/", {"code": "BALT", "name": "Baltics", "parent": "EMEA"}, format="json")
+    make_partner(name="Riga Systems", regions=["BALT"])
+    # then
+    assert [row["name"] for row in api_client.get("/api/v1/partners/?region=EMEA").json()["results"]] == [
+        "Riga Systems"
+    ]
+    assert api_client.get("/api/v1/partners/?region=BALT").status_code == 200

@@ -1,0 +1,58 @@
+"""Regions and verticals, read once and kept in the cache.
+
+Every partner list request validates its region and vertical filters and walks the region
+tree; these rows change only when an admin edits them, so they come from the cache (one
+Redis read) instead of two queries per request. Any write to them calls reference_changed().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+CACHE_KEY = "partners:reference:v1"
+CACHE_SECONDS = 600  # a safety net; writes invalidate at once
+
+
+@dataclass(frozen=True)
+class Reference:
+    regions: dict[str, str]  # code → name, in code order
+    parents: dict[str, str | None]  # code → parent code
+    verticals: dict[str, str]  # slug → name, in name order
+
+    def children(self) -> dict[str | None, list[str]]:
+        tree: dict[str | None, list[str]] = {}
+        for code, parent in self.parents.items():
+            tree.setdefault(parent, []).append(code)
+        return tree
+
+    def descendants(self, codes) -> list[str]:
+        """The given region codes and every region below them (EMEA → EMEA, WE, DACH, …)."""
+        tree, found, stack = self.children(), set(), list(codes)
+        while stack:
+            code = stack.pop()
+            if code not in found:
+                found.add(code)
+                stack.extend(tree.get(code, ()))
+        return sorted(found)
+
+
+def reference() -> Reference:
+    cached = cache.get(CACHE_KEY)
+    if cached is None:
+        from partners.models import Region, Vertical
+
+        rows = list(Region.objects.order_by("code").values_list("code", "name", "parent_id"))
+        cached = Reference(
+            regions={code: name for code, name, _ in rows},
+            parents={code: parent for code, _, parent in rows},
+            verticals=dict(Vertical.objects.order_by("name").values_list("slug", "name")),
+        )
+        cache.set(CACHE_KEY, cached, CACHE_SECONDS)
+    return cached
+
+
+def reference_changed() -> None:
+    """Call after any write to regions or verticals."""
+    cache.delete(CACHE_KEY)
