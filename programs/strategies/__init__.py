@@ -1,0 +1,1 @@
+"""Per-type management strategies: versioned rules run by Celery workers, producing outcomes."""
