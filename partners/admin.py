@@ -100,3 +100,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+import partners.records.admin  # noqa: E402,F401

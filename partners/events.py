@@ -5,8 +5,11 @@ from django.utils import timezone
 from partners.models import Activity, Partner
 
 
-def timeline_record(*, partner: Partner, actor, kind: str, message: str, data: dict | None = None) -> Activity:
-    """Append to the partner's timeline and mark the partner as recently active."""
+def timeline_record(
+    *, partner: Partner, actor, kind: str, message: str, data: dict | None = None, counts_as_activity: bool = True
+) -> Activity:
+    """Append to the partner's timeline and, unless it is routine data such as a metric an
+    integration reports, mark the partner as recently active (what the inactivity rules read)."""
     now = timezone.now()
     activity = Activity.objects.create(
         partner=partner,
@@ -16,6 +19,7 @@ def timeline_record(*, partner: Partner, actor, kind: str, message: str, data: d
         data=data or {},
         created_at=now,
     )
-    Partner.objects.filter(pk=partner.pk).update(last_activity_at=now)
-    partner.last_activity_at = now
+    if counts_as_activity:
+        Partner.objects.filter(pk=partner.pk).update(last_activity_at=now)
+        partner.last_activity_at = now
     return activity

@@ -235,3 +235,6 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.name or 'token'} ({self.token_key}…) of {self.user}"
+
+
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric  # noqa: E402,F401

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
-from prm.errors import DomainError
+from prm.errors import DomainError, FieldErrors
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, SuspiciousOperation):  # a forged Host header and the like: the client's fault
         exc = exceptions.ParseError("The request was refused as suspicious.")
+    if isinstance(exc, FieldErrors):
+        return Response(exc.errors, status=exc.status_code)
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, **exc.extra), status=exc.status_code)
     if isinstance(exc, Http404):

@@ -11,6 +11,7 @@ from partners.api.views import (
     RegionViewSet,
     VerticalViewSet,
 )
+from partners.records.api import register as register_records
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
 
 router = DefaultRouter(trailing_slash=True)
@@ -19,6 +20,7 @@ router.register("contacts", ContactViewSet, basename="api-contact")
 router.register("regions", RegionViewSet, basename="api-region")
 router.register("verticals", VerticalViewSet, basename="api-vertical")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
+register_records(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

@@ -32,3 +32,16 @@ class PreconditionFailed(DomainError):
     status_code = 412
     code = "precondition_failed"
     default_message = "The resource was changed since you read it."
+
+
+class FieldErrors(DomainError):
+    """Validation failures with a nested shape (``{"rules": {"2": {"params": {"days": [...]}}}}``);
+    the API answers 400 with exactly this body, like any other validation error."""
+
+    status_code = 400
+    code = "invalid"
+    default_message = "Some fields are not valid."
+
+    def __init__(self, errors: dict) -> None:
+        super().__init__()
+        self.errors = errors

@@ -244,6 +244,11 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # an active partner with no timeline entry for this many days is moved to inactive nightly
 PARTNER_INACTIVITY_DAYS = env.int("PARTNER_INACTIVITY_DAYS", default=180)
 
+# --- strategies ------------------------------------------------------------------------
+
+# partners per chunk task of a strategy run
+STRATEGY_CHUNK_SIZE = env.int("STRATEGY_CHUNK_SIZE", default=1000)
+
 # `make bench` serves the hand-written floor view next to the API (never set in production)
 BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 

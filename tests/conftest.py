@@ -19,12 +19,13 @@ def _fresh_cache():
 
 @pytest.fixture(autouse=True)
 def _reference_data(request):
-    """Transactional tests empty every table when they end, the regions and verticals that the
-    migrations seed included: put them back for the transactional tests that follow."""
+    """Transactional tests empty every table when they end, the rows that data migrations seed
+    included (regions, verticals, default strategies): put them back for the tests that follow."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
         import_module("partners.migrations.0003_seed_regions_verticals").seed(django_apps, None)
+        import_module("programs.migrations.0002_default_strategies").seed(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

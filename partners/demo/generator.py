@@ -19,6 +19,7 @@ from partners.demo import geo, mix, people, texts
 from partners.demo.companies import company_name
 from partners.demo.draw import Weighted, digits, pick
 from partners.demo.plans import ContactPlan, PartnerPlan
+from partners.demo.records import records
 from partners.demo.timeline import DAY, lifecycle, timeline
 
 DEFAULT_SEED = 1
@@ -33,6 +34,8 @@ class DemoGenerator:
 
     def __init__(self, *, seed: int, now_ts: int, owner_ids: Sequence[int], verticals: Mapping[str, str]) -> None:
         self.rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
+        # relationship records draw from a stream of their own: adding them changed no partner of a seed
+        self.records_rng = random.Random(f"records:{seed}")  # noqa: S311
         self.now = now_ts - now_ts % DAY
         # seed 1 (the default, used by `make run`) gets plain slugs; other seeds can live beside it
         self.slug_suffix = "" if seed == DEFAULT_SEED else f"-s{seed}"
@@ -71,6 +74,10 @@ class DemoGenerator:
             life, type=type, status=status, engagement=engagement, verticals=vertical_names,
             owner_id=owner_id, contacts=contacts, rnd=rnd,
         )  # fmt: skip
+        on_file = records(
+            life, type=type, status=status, engagement=engagement, slug=slug, contacts=contacts,
+            today=self.now // DAY, rnd=self.records_rng.random,
+        )  # fmt: skip
         description = texts.describe(
             type_label=texts.TYPE_LABELS[type],
             country=country.name,
@@ -95,6 +102,7 @@ class DemoGenerator:
             version=1 + len(life.changes),
             contacts=contacts,
             activities=activities,
+            records=on_file,
         )
 
     def _verticals(self, type: str) -> list[str]:

@@ -24,6 +24,12 @@ PARTNER_COLUMNS = (
 )  # fmt: skip
 CONTACT_COLUMNS = ("id", "partner_id", "name", "email", "phone", "title", "role", "created_at", "updated_at")
 ACTIVITY_COLUMNS = ("partner_id", "actor_id", "kind", "message", "data", "created_at")
+AGREEMENT_COLUMNS = ("partner_id", "kind", "title", "start_on", "end_on", "status", "created_at", "updated_at")
+DOCUMENT_COLUMNS = ("partner_id", "kind", "title", "file", "issued_on", "expires_on", "uploaded_by_id", "created_at")
+METRIC_COLUMNS = (
+    "partner_id", "key", "period_start", "period_end", "value", "source", "reported_by_id", "created_at",
+)  # fmt: skip
+REVIEW_COLUMNS = ("partner_id", "held_on", "kind", "attendees", "notes", "recorded_by_id", "created_at")
 
 
 def text(value: str) -> str:
@@ -73,6 +79,15 @@ class Timestamps:
             prefix = self.days[day] = datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d ")
         return prefix + self.clock[second]
 
+    def date(self, day: int | None) -> str:
+        """An epoch day (``ts // DAY``) as ``YYYY-MM-DD``, or NULL."""
+        if day is None:
+            return NULL
+        prefix = self.days.get(day)
+        if prefix is None:
+            prefix = self.days[day] = datetime.fromtimestamp(day * DAY, UTC).strftime("%Y-%m-%d ")
+        return prefix[:-1]
+
 
 def partner_line(partner_id: int, plan: PartnerPlan, stamp: Timestamps) -> str:
     return (
@@ -103,3 +118,40 @@ def activity_lines(partner_id: int, plan: PartnerPlan, contact_ids: Sequence[int
             f"{stamp(row.ts)}\n"
         )
     return "".join(lines)
+
+
+def agreement_lines(partner_id: int, plan: PartnerPlan, stamp: Timestamps) -> str:
+    lines = []
+    for row in plan.records.agreements:
+        at = stamp(row.created_ts)
+        lines.append(
+            f"{partner_id}\t{row.kind}\t{text(row.title)}\t{stamp.date(row.start_on)}\t{stamp.date(row.end_on)}\t"
+            f"{row.status}\t{at}\t{at}\n"
+        )
+    return "".join(lines)
+
+
+def document_lines(partner_id: int, plan: PartnerPlan, stamp: Timestamps) -> str:
+    return "".join(
+        f"{partner_id}\t{row.kind}\t{text(row.title)}\t{text(row.path)}\t{stamp.date(row.issued_on)}\t"
+        f"{stamp.date(row.expires_on)}\t{NULL}\t{stamp(row.created_ts)}\n"
+        for row in plan.records.documents
+    )
+
+
+def metric_lines(partner_id: int, plan: PartnerPlan, stamp: Timestamps) -> str:
+    date = stamp.date
+    return "".join(
+        f"{partner_id}\t{row.key}\t{date(row.period_start)}\t{date(row.period_end)}\t{row.value}\tdemo\t{NULL}\t"
+        f"{stamp(row.created_ts)}\n"
+        for row in plan.records.metrics
+    )
+
+
+def review_lines(partner_id: int, plan: PartnerPlan, stamp: Timestamps) -> str:
+    owner = optional(plan.owner_id)
+    return "".join(
+        f"{partner_id}\t{stamp.date(row.held_on)}\t{row.kind}\t{text(row.attendees)}\t{text(row.notes)}\t{owner}\t"
+        f"{stamp(row.created_ts)}\n"
+        for row in plan.records.reviews
+    )

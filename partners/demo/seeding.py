@@ -19,11 +19,13 @@ from partners.demo import geo, pgcopy
 from partners.demo.generator import DEFAULT_SEED, DemoGenerator
 from partners.demo.plans import PartnerPlan
 from partners.models import Activity, Contact, Partner, Region, Vertical
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.roles import Role
 
 STAGE = "demo_seed_partner"
 LOCK_KEY = "partners.seed_demo"
 BATCH_SIZE = 5000
+RECORD_MODELS = (Agreement, PartnerDocument, ReportedMetric, BusinessReview)
 
 
 class DemoDataError(Exception):
@@ -36,6 +38,10 @@ class SeedResult:
     contacts: int = 0
     activities: int = 0
     skipped: int = 0  # generated partners left out because their slug was taken
+    agreements: int = 0
+    documents: int = 0
+    metrics: int = 0
+    reviews: int = 0
     existing: int | None = None  # partners found by ``if_empty``, which then wrote nothing
     seconds: float = 0.0
 
@@ -81,6 +87,10 @@ def demo_seed(
         contacts=writer.contacts,
         activities=writer.activities,
         skipped=writer.skipped,
+        agreements=writer.counts["agreements"],
+        documents=writer.counts["documents"],
+        metrics=writer.counts["metrics"],
+        reviews=writer.counts["reviews"],
         seconds=time.perf_counter() - started,
     )
 
@@ -137,11 +147,19 @@ class _Writer:
         )
         self.copy_contacts = self._copy_sql(Contact, pgcopy.CONTACT_COLUMNS)
         self.copy_activities = self._copy_sql(Activity, pgcopy.ACTIVITY_COLUMNS)
+        # relationship records: (field of RecordsPlan, COPY statement, line renderer)
+        self.records = [
+            ("agreements", self._copy_sql(Agreement, pgcopy.AGREEMENT_COLUMNS), pgcopy.agreement_lines),
+            ("documents", self._copy_sql(PartnerDocument, pgcopy.DOCUMENT_COLUMNS), pgcopy.document_lines),
+            ("metrics", self._copy_sql(ReportedMetric, pgcopy.METRIC_COLUMNS), pgcopy.metric_lines),
+            ("reviews", self._copy_sql(BusinessReview, pgcopy.REVIEW_COLUMNS), pgcopy.review_lines),
+        ]
+        self.counts = dict.fromkeys([name for name, _, _ in self.records], 0)
         # Django's foreign keys are checked at commit by default; checking each batch at once
         # moves that work (seconds for a million rows) into the pipeline, beside generation
         cursor.execute(
             "SELECT conname FROM pg_constraint WHERE contype = 'f' AND condeferred AND conrelid = ANY(%s::regclass[])",
-            [[Partner._meta.db_table, Contact._meta.db_table, Activity._meta.db_table]],
+            [[model._meta.db_table for model in (Partner, Contact, Activity, *RECORD_MODELS)]],
         )
         self.deferred = ", ".join(q(name) for (name,) in cursor.fetchall())
         if self.deferred:
@@ -190,6 +208,9 @@ class _Writer:
         self.partners += len(kept)
         self._copy(self.copy_contacts, "".join(contacts))
         self._copy(self.copy_activities, "".join(activities))
+        for name, sql, lines in self.records:
+            self._copy(sql, "".join([lines(pk, plan, stamp) for pk, plan in kept]))
+            self.counts[name] += sum(len(getattr(plan.records, name)) for _, plan in kept)
 
     def close(self) -> None:
         self.cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGE}")

@@ -16,6 +16,7 @@ from django_countries import countries
 from partners.demo import geo, pgcopy, seeding
 from partners.demo.generator import DemoGenerator
 from partners.models import Activity, Contact, Partner, Region, Vertical
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from tests.factories import UserFactory
 
 VERTICALS = {"healthcare": "Healthcare", "retail": "Retail", "technology": "Technology"}
@@ -267,6 +268,109 @@ def test_without_managers_any_staff_user_owns_and_without_staff_nobody_does():
     _seed("--partners", "30", "--seed", "16")
     # then
     assert not Partner.objects.exclude(owner=None).exists()
+
+
+# --- relationship records -----------------------------------------------------------------
+
+
+def _record_rows() -> list:
+    """Every record without ids, by partner slug, so two seedings compare equal."""
+    slug = "partner__slug"
+    return [
+        sorted(Agreement.objects.values_list(slug, "kind", "title", "start_on", "end_on", "status")),
+        sorted(PartnerDocument.objects.values_list(slug, "kind", "title", "file", "issued_on", "expires_on")),
+        sorted(ReportedMetric.objects.values_list(slug, "key", "period_start", "period_end", "value", "source")),
+        sorted(BusinessReview.objects.values_list(slug, "held_on", "kind", "attendees", "notes")),
+    ]
+
+
+@pytest.mark.django_db
+def test_records_are_deterministic_written_once_and_leave_the_partners_of_a_seed_unchanged(manager, monkeypatch):
+    # given: the partners a seed gives without records
+    monkeypatch.setattr("partners.demo.generator.records", lambda *args, **kwargs: seeding_no_records())
+    _seed("--partners", "150", "--seed", "21")
+    without = _snapshot()
+    Partner.objects.all().delete()
+    monkeypatch.undo()
+    # when
+    output = _seed("--partners", "150", "--seed", "21")
+    first = _record_rows()
+    again = _seed("--partners", "150", "--seed", "21")
+    # then
+    assert _snapshot() == without
+    assert "Records: " in output and "Records: 0 agreements, 0 documents, 0 reported metrics, 0 reviews" in again
+    assert _record_rows() == first
+    Partner.objects.all().delete()
+    _seed("--partners", "150", "--seed", "21")
+    assert _record_rows() == first
+    assert all(first)
+
+
+def seeding_no_records():
+    from partners.demo.plans import NO_RECORDS
+
+    return NO_RECORDS
+
+
+@pytest.mark.django_db
+def test_partners_have_realistic_agreements_documents_metrics_and_reviews(manager):
+    # given
+    _seed("--partners", "1200", "--seed", "22")
+    today = timezone.localdate()
+    soon = today + timedelta(days=60)
+    active = Partner.objects.filter(status="active")
+    # then: most active partners have one or two agreements; some end soon, some lapsed
+    per_partner = active.annotate(n=Count("agreements")).values_list("n", flat=True)
+    assert sum(1 for n in per_partner if n) > 0.8 * active.count()
+    assert max(per_partner) <= 2
+    assert Agreement.objects.filter(partner__status="active", status="active", end_on__range=(today, soon)).exists()
+    assert Agreement.objects.filter(status="expired", end_on__lt=today).exists()
+    assert not Agreement.objects.filter(partner__status="prospect").exists()
+    assert not Agreement.objects.filter(status="active", end_on__lt=today).exists()
+    # financial partners: KYC and NDA, some missing, some expired, some expiring soon
+    financial = Partner.objects.filter(type="financial").exclude(status__in=["prospect", "onboarding"])
+    kyc = PartnerDocument.objects.filter(kind="kyc")
+    assert set(kyc.values_list("partner__type", flat=True)) == {"financial"}
+    assert 0 < kyc.values("partner").distinct().count() < financial.count()
+    assert kyc.filter(expires_on__lt=today).exists() and kyc.filter(expires_on__range=(today, soon)).exists()
+    assert PartnerDocument.objects.filter(kind="nda", partner__type="financial").exists()
+    assert set(
+        PartnerDocument.objects.filter(kind="integration_certificate").values_list("partner__type", flat=True)
+    ) == {"technology"}
+    assert set(PartnerDocument.objects.filter(kind="support_certificate").values_list("partner__type", flat=True)) == {
+        "support"
+    }
+    # documents carry a placeholder path and no file is written
+    assert all(
+        name.startswith("demo/partner-documents/") for name in PartnerDocument.objects.values_list("file", flat=True)
+    )
+    # support partners report SLA and CSAT monthly for a year, mostly good; sales and channel win rates
+    sla = ReportedMetric.objects.filter(key="sla_compliance_pct")
+    assert set(sla.values_list("partner__type", flat=True)) == {"support"}
+    assert sla.filter(value__lt=95).exists() and sla.filter(value__gte=95).count() > 0.75 * sla.count()
+    assert sla.aggregate(n=Max("value"))["n"] <= 100
+    csat = ReportedMetric.objects.filter(key="csat")
+    assert csat.filter(value__lt=4).exists() and csat.filter(value__gte=4).count() > 0.6 * csat.count()
+    assert csat.aggregate(low=Min("value"))["low"] >= 1 and csat.aggregate(high=Max("value"))["high"] <= 5
+    months = sla.values("partner").annotate(n=Count("id")).values_list("n", flat=True)
+    assert max(months) == 12
+    assert set(ReportedMetric.objects.filter(key="win_rate_pct").values_list("partner__type", flat=True)) == {
+        "sales", "channel"
+    }  # fmt: skip
+    assert set(ReportedMetric.objects.values_list("source", flat=True)) == {"demo"}
+    # reviews: strategic partners quarterly strategy reviews, others sparser, some overdue
+    strategic = active.filter(engagement="strategic", created_at__lt=timezone.now() - timedelta(days=600))
+    reviews = BusinessReview.objects.filter(partner__in=strategic, kind="strategy_review")
+    per_strategic = reviews.values("partner").annotate(n=Count("id")).values_list("n", flat=True)
+    assert per_strategic and max(per_strategic) >= 5
+    assert set(BusinessReview.objects.values_list("kind", flat=True)) == set(BusinessReview.Kind.values)
+    latest = active.annotate(last=Max("reviews__held_on")).exclude(last=None)
+    assert latest.filter(engagement="strategic", last__lt=today - timedelta(days=120)).exists()  # overdue
+    assert not BusinessReview.objects.filter(held_on__gt=today).exists()
+    # rows pass model validation
+    for model in (Agreement, PartnerDocument, ReportedMetric, BusinessReview):
+        for row in model.objects.all()[:40]:
+            row.full_clean(validate_constraints=False)
 
 
 # --- the pieces -----------------------------------------------------------------------------

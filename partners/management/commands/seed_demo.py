@@ -39,3 +39,7 @@ class Command(BaseCommand):
             f"Seeded {result.partners:,} partners, {result.contacts:,} contacts, "
             f"{result.activities:,} timeline entries in {result.seconds:.1f} s{skipped}"
         )
+        self.stdout.write(
+            f"Records: {result.agreements:,} agreements, {result.documents:,} documents, "
+            f"{result.metrics:,} reported metrics, {result.reviews:,} reviews"
+        )

@@ -1,0 +1,283 @@
+"""API of relationship records: /api/v1/metrics/, /agreements/, /reviews/, /documents/.
+
+Views validate the shape with serializers and call ``partners.records.services``; lists come from
+``partners.records.selectors``, scoped by ``Partner.objects.visible_to``. ``register(router)``
+adds the viewsets to the project's router (prm/api_urls.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from partners.api.permissions import StaffReadManagersWrite
+from partners.models import Partner
+from partners.records import selectors, services
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+
+PARTNER_FILTER = OpenApiParameter("partner", str, description="Partner id, or a comma list of ids")
+
+
+def _ids(raw: str, field: str) -> list[int]:
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and len(part) < 19 for part in parts):
+        raise ValidationError({field: ["Give one or more partner ids, separated by commas."]})
+    return [int(part) for part in parts]
+
+
+# --- serializers ----------------------------------------------------------------------
+
+
+class _OfVisiblePartner(serializers.ModelSerializer):
+    """``partner`` is chosen among the partners the caller may see and cannot change afterwards."""
+
+    def __init__(self, *args, partners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if partners is not None and "partner" in self.fields:
+            self.fields["partner"].queryset = partners
+
+    def validate(self, data):
+        if self.instance is not None and "partner" in data and data["partner"].pk != self.instance.partner_id:
+            raise serializers.ValidationError({"partner": ["A record cannot move to another partner."]})
+        return data
+
+
+class AgreementSerializer(_OfVisiblePartner):
+    class Meta:
+        model = Agreement
+        fields = ["id", "partner", "kind", "title", "start_on", "end_on", "status", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class ReviewSerializer(_OfVisiblePartner):
+    class Meta:
+        model = BusinessReview
+        fields = ["id", "partner", "held_on", "kind", "attendees", "notes", "recorded_by", "created_at"]
+        read_only_fields = ["id", "recorded_by", "created_at"]
+
+
+class DocumentSerializer(_OfVisiblePartner):
+    """A document's facts; the file is write-only and its location is never shown."""
+
+    file = serializers.FileField(write_only=True, help_text="PDF, PNG or JPEG, at most 10 MB.")
+
+    class Meta:
+        model = PartnerDocument
+        fields = ["id", "partner", "kind", "title", "issued_on", "expires_on", "uploaded_by", "created_at", "file"]
+        read_only_fields = ["id", "uploaded_by", "created_at"]
+
+
+class MetricSerializer(_OfVisiblePartner):
+    source = serializers.CharField(max_length=50, required=False, default="api", allow_blank=True)
+
+    class Meta:
+        model = ReportedMetric
+        fields = [
+            "id", "partner", "key", "period_start", "period_end", "value", "source", "reported_by", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "reported_by", "created_at"]
+        validators = []  # re-reporting a period updates it (the service's upsert), it is no duplicate
+
+
+# --- viewsets -------------------------------------------------------------------------
+
+
+class _RecordViewSet(viewsets.GenericViewSet):
+    permission_classes = [StaffReadManagersWrite]
+    filter_backends = []
+    model = None
+
+    def partner_ids(self) -> list[int] | None:
+        raw = self.request.query_params.get("partner") if self.action == "list" else None
+        return None if raw is None else _ids(raw, "partner")
+
+    def get_serializer(self, *args, **kwargs):
+        if getattr(self, "swagger_fake_view", False):
+            return super().get_serializer(*args, **kwargs)
+        kwargs.setdefault("partners", Partner.objects.visible_to(self.request.user))
+        return super().get_serializer(*args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.records()
+
+    def records(self):
+        raise NotImplementedError
+
+    @staticmethod
+    def _fields(serializer) -> tuple[int, dict]:
+        data = dict(serializer.validated_data)
+        partner = data.pop("partner", None)
+        return (partner.pk if partner else None), data
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER]))
+class AgreementViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    _RecordViewSet,
+):
+    """Agreements with partners (reseller, referral, technology alliance …), with their dates and status."""
+
+    serializer_class = AgreementSerializer
+    model = Agreement
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def records(self):
+        return selectors.agreement_list(user=self.request.user, partner_ids=self.partner_ids())
+
+    def perform_create(self, serializer):
+        partner_id, data = self._fields(serializer)
+        serializer.instance = services.agreement_add(partner_id=partner_id, actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        _, data = self._fields(serializer)
+        serializer.instance = services.agreement_update(
+            agreement_id=serializer.instance.pk, actor=self.request.user, **data
+        )
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER]))
+class ReviewViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    _RecordViewSet,
+):
+    """Business, strategy, roadmap, pipeline and service reviews held with partners."""
+
+    serializer_class = ReviewSerializer
+    model = BusinessReview
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def records(self):
+        return selectors.review_list(user=self.request.user, partner_ids=self.partner_ids())
+
+    def perform_create(self, serializer):
+        partner_id, data = self._fields(serializer)
+        serializer.instance = services.review_record(partner_id=partner_id, actor=self.request.user, **data)
+
+    def perform_update(self, serializer):
+        _, data = self._fields(serializer)
+        serializer.instance = services.review_update(review_id=serializer.instance.pk, actor=self.request.user, **data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER]))
+class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, _RecordViewSet):
+    """Partner documents (KYC, insurance, NDA, certificates). Upload as multipart; files are never served here."""
+
+    serializer_class = DocumentSerializer
+    model = PartnerDocument
+    parser_classes = [MultiPartParser, FormParser]
+
+    def records(self):
+        return selectors.document_list(user=self.request.user, partner_ids=self.partner_ids())
+
+    def perform_create(self, serializer):
+        partner_id, data = self._fields(serializer)
+        serializer.instance = services.document_add(partner_id=partner_id, actor=self.request.user, **data)
+
+
+METRIC_FILTERS = [
+    PARTNER_FILTER,
+    OpenApiParameter("key", str, description="Metric key, or a comma list of keys (e.g. sla_compliance_pct,csat)"),
+    OpenApiParameter("period_after", OpenApiTypes.DATE, description="Only periods ending on or after this date"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=METRIC_FILTERS))
+class MetricViewSet(mixins.ListModelMixin, _RecordViewSet):
+    """Figures partners and integrations report per period (SLA %, CSAT, win rate …)."""
+
+    serializer_class = MetricSerializer
+    model = ReportedMetric
+
+    def records(self):
+        params = self.request.query_params
+        keys = None
+        if "key" in params:
+            keys = [key.strip() for key in params["key"].split(",") if key.strip()]
+            if not keys:
+                raise ValidationError({"key": ["Give one or more metric keys, separated by commas."]})
+        since = None
+        if "period_after" in params:
+            try:
+                since = parse_date(params["period_after"])
+            except ValueError:
+                since = None
+            if since is None:
+                raise ValidationError({"period_after": ["Give a date as YYYY-MM-DD."]})
+        return selectors.metric_list(user=self.request.user, partner_ids=self.partner_ids(), keys=keys, since=since)
+
+    @extend_schema(
+        request=MetricSerializer,
+        responses={200: MetricSerializer, 201: MetricSerializer},
+        description=(
+            "Report one figure for a period, or a JSON list of them (at most 500, all or nothing). Reporting a "
+            "partner's key and period again updates its value. Answers 201 when a period was new (for a list: "
+            "when any was), 200 when only existing periods were updated; a list is answered with a list. "
+            'Errors in a list name the position: {"1.key": ["…"]}.'
+        ),
+    )
+    def create(self, request, *args, **kwargs):
+        many = isinstance(request.data, list)
+        kwargs = {"many": True, "allow_empty": False, "max_length": services.MAX_METRICS_PER_REPORT} if many else {}
+        serializer = self.get_serializer(data=request.data, **kwargs)
+        if not serializer.is_valid():
+            errors = _flat_errors(serializer.errors) if many else serializer.errors
+            raise ValidationError(errors)
+        rows = serializer.validated_data if many else [serializer.validated_data]
+        reports = [
+            services.MetricReport(
+                partner_id=row["partner"].pk,
+                key=row["key"],
+                period_start=row["period_start"],
+                period_end=row["period_end"],
+                value=row["value"],
+                source=row.get("source") or "api",
+            )
+            for row in rows
+        ]
+        if many:
+            written = services.metrics_report(actor=request.user, reports=reports)
+        else:
+            report = reports[0]
+            written = [services.metric_report(actor=request.user, **asdict(report))]
+        created = any(was_created for _, was_created in written)
+        data = MetricSerializer([metric for metric, _ in written], many=True).data
+        return Response(data if many else data[0], status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _flat_errors(errors) -> dict:
+    """A list's errors as ``{"<position>.<field>": [...]}``, so a 400 keeps the ``{"field": [...]}`` shape.
+
+    DRF gives them as a list (one entry per item) or, in newer versions, a dict of the failing
+    positions; errors of the list itself (empty, too long, not a list) keep their key.
+    """
+    items = enumerate(errors) if isinstance(errors, list) else errors.items()
+    flat: dict = {}
+    for position, error in items:
+        if isinstance(error, dict):
+            flat |= {f"{position}.{field}": messages for field, messages in error.items()}
+        elif error:
+            flat[str(position)] = error
+    return flat
+
+
+def register(router) -> None:
+    """Add the relationship-record endpoints to the API router."""
+    router.register("metrics", MetricViewSet, basename="api-metric")
+    router.register("agreements", AgreementViewSet, basename="api-agreement")
+    router.register("reviews", ReviewViewSet, basename="api-review")
+    router.register("documents", DocumentViewSet, basename="api-document")

@@ -1,0 +1,58 @@
+"""Reads of relationship records; every one starts from ``Partner.objects.visible_to(user)``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import QuerySet
+
+from partners.models import Partner
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+
+
+def _of_visible(queryset: QuerySet, *, user, partner_ids: Iterable[int] | None) -> QuerySet:
+    queryset = queryset.filter(partner__in=Partner.objects.visible_to(user))
+    if partner_ids is not None:
+        queryset = queryset.filter(partner_id__in=list(partner_ids))
+    return queryset
+
+
+def agreement_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySet[Agreement]:
+    """Agreements of partners the user may see, by partner, newest start first."""
+    return _of_visible(Agreement.objects.all(), user=user, partner_ids=partner_ids).order_by(
+        "partner_id", "-start_on", "-id"
+    )
+
+
+def document_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySet[PartnerDocument]:
+    """Documents of partners the user may see, by partner and kind, newest first."""
+    return _of_visible(PartnerDocument.objects.all(), user=user, partner_ids=partner_ids).order_by(
+        "partner_id", "kind", "-created_at", "-id"
+    )
+
+
+def metric_list(
+    *,
+    user,
+    partner_ids: Iterable[int] | None = None,
+    keys: Iterable[str] | None = None,
+    since: date | None = None,
+) -> QuerySet[ReportedMetric]:
+    """Reported figures of partners the user may see; ``since`` keeps periods ending on or after it.
+
+    Ordered by partner, key and newest period first, which the (partner, key, period_end) index serves.
+    """
+    metrics = _of_visible(ReportedMetric.objects.all(), user=user, partner_ids=partner_ids)
+    if keys is not None:
+        metrics = metrics.filter(key__in=list(keys))
+    if since is not None:
+        metrics = metrics.filter(period_end__gte=since)
+    return metrics.order_by("partner_id", "key", "-period_end", "-id")
+
+
+def review_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySet[BusinessReview]:
+    """Business reviews of partners the user may see, by partner, most recent first."""
+    return _of_visible(BusinessReview.objects.all(), user=user, partner_ids=partner_ids).order_by(
+        "partner_id", "-held_on", "-id"
+    )

@@ -1,0 +1,298 @@
+"""Runs: a version evaluated over the partners in scope, in chunks, by Celery workers.
+
+Delivery is at least once, so every step is idempotent: a run is claimed with a conditional
+UPDATE, a chunk is marked done in the same transaction that writes its outcomes (a
+redelivered chunk that already committed does nothing), outcomes are upserted on their
+dedupe key, and the closing step claims the run once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from psycopg2.extras import execute_values
+
+from partners.models import Partner
+from programs.strategies.facts import partner_facts
+from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
+from programs.strategies.rules import OutcomeDraft, build_rules
+from programs.strategies.selectors import strategy_partners
+
+STALE_AFTER = timedelta(minutes=5)
+MAX_CHUNK_ATTEMPTS = 5
+Status = StrategyRun.Status
+
+
+@dataclass(frozen=True)
+class Produced:
+    partner_id: int
+    rule_index: int
+    rule_kind: str
+    draft: OutcomeDraft
+
+
+def run_start(
+    *, strategy_id: int, actor, trigger: str, dry_run: bool = False, partner_ids: list[int] | None = None
+) -> StrategyRun:
+    """Queue a run of the strategy's current version and plan it after commit.
+
+    A second live full run while one is queued or running returns that one (the database
+    allows one), so two "run now" clicks start one run.
+    """
+    from programs.strategies.tasks import plan_run
+
+    strategy = Strategy.objects.select_related("current_version").get(pk=strategy_id)
+    try:
+        with transaction.atomic():
+            run = StrategyRun.objects.create(
+                strategy=strategy,
+                version=strategy.current_version,
+                trigger=trigger,
+                dry_run=dry_run,
+                partner_ids=partner_ids,
+                requested_by=actor if actor and actor.pk else None,
+            )
+    except IntegrityError:
+        return StrategyRun.objects.get(
+            strategy=strategy, dry_run=False, partner_ids__isnull=True, status__in=[Status.QUEUED, Status.RUNNING]
+        )
+    plan_run.delay_on_commit(run.pk)
+    return run
+
+
+@transaction.atomic
+def run_plan(*, run_id: int) -> int:
+    """Claim a queued run, split its partners into chunks and queue one task per chunk.
+
+    Returns the number of chunks queued (0 when another worker claimed the run first).
+    """
+    from programs.strategies.tasks import evaluate_chunk, finish_run
+
+    now = timezone.now()
+    if not StrategyRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now
+    ):
+        return 0
+    run = StrategyRun.objects.select_related("strategy").get(pk=run_id)
+    partners = strategy_partners(strategy=run.strategy)
+    if run.partner_ids is not None:
+        partners = partners.filter(pk__in=run.partner_ids)
+    ids = list(partners.order_by("pk").values_list("pk", flat=True))
+    size = settings.STRATEGY_CHUNK_SIZE
+    chunks = RunChunk.objects.bulk_create(
+        RunChunk(run=run, index=index, partner_ids=ids[start : start + size])
+        for index, start in enumerate(range(0, len(ids), size))
+    )
+    StrategyRun.objects.filter(pk=run_id).update(partners_total=len(ids), chunks_total=len(chunks))
+    for chunk in chunks:
+        evaluate_chunk.delay_on_commit(chunk.pk)
+    if not chunks:
+        finish_run.delay_on_commit(run_id)
+    return len(chunks)
+
+
+def _produce(run: StrategyRun, partner_ids: list[int], today: date) -> list[Produced]:
+    rules, errors = build_rules(run.version.rules)
+    if errors:  # versions are validated when published; this is a bug, not bad input
+        raise ValueError(f"version {run.version_id} has invalid rules: {errors}")
+    produced = []
+    for partner_id, facts in partner_facts(partner_ids=partner_ids, today=today).items():
+        for index, rule in enumerate(rules):
+            produced.extend(Produced(partner_id, index, rule.kind, draft) for draft in rule.evaluate_if_in_scope(facts))
+    return produced
+
+
+UPSERT = """
+INSERT INTO programs_outcome (partner_id, strategy_id, version_id, run_id, rule_kind, rule_index, kind, title,
+    explanation, evidence, audience, recommended_status, due_on, assignee_id, state, dedupe_key, note,
+    created_at, updated_at)
+VALUES %s
+ON CONFLICT (strategy_id, dedupe_key) DO UPDATE SET run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
+    WHERE programs_outcome.state = 'open'
+RETURNING (xmax = 0)
+"""
+
+
+def _store_outcomes(run: StrategyRun, produced: list[Produced], owners: dict[int, int | None]) -> tuple[int, int]:
+    """Upsert the drafts on (strategy, dedupe key); returns (created, unchanged)."""
+    now = timezone.now()
+    rows, seen = [], set()
+    for item in produced:
+        draft = item.draft
+        if draft.kind == "score" or draft.dedupe in seen:
+            continue
+        seen.add(draft.dedupe)
+        rows.append((
+            item.partner_id, run.strategy_id, run.version_id, run.pk, item.rule_kind, item.rule_index, draft.kind,
+            draft.title[:200], draft.explanation, json.dumps(draft.evidence, default=str), draft.audience,
+            draft.recommended_status or "", draft.due_on, owners.get(item.partner_id), "open", draft.dedupe[:200],
+            "", now, now,
+        ))  # fmt: skip
+    if not rows:
+        return 0, 0
+    with connection.cursor() as cursor:
+        inserted = execute_values(cursor.cursor, UPSERT, rows, fetch=True)
+    created = sum(1 for (was_inserted,) in inserted if was_inserted)
+    return created, len(rows) - created
+
+
+def _store_scores(run: StrategyRun, produced: list[Produced], today: date) -> None:
+    scores = {item.partner_id: item.draft for item in produced if item.draft.kind == "score"}
+    if not scores:
+        return
+    HealthScore.objects.bulk_create(
+        [
+            HealthScore(partner_id=pid, day=today, score=draft.score, components=draft.evidence, strategy=run.strategy)
+            for pid, draft in scores.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["partner", "day"],
+        update_fields=["score", "components", "strategy"],
+    )
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,
+            "UPDATE partners_partner AS p SET health_score = v.score FROM (VALUES %s) AS v(id, score)"
+            " WHERE p.id = v.id",
+            [(pid, draft.score) for pid, draft in scores.items()],
+        )
+
+
+def _store_preview(run: StrategyRun, produced: list[Produced]) -> tuple[int, int]:
+    drafts = {item.draft.dedupe: item for item in produced if item.draft.kind != "score"}
+    open_keys = set(
+        Outcome.objects.filter(
+            strategy_id=run.strategy_id, state=Outcome.State.OPEN, dedupe_key__in=list(drafts)
+        ).values_list("dedupe_key", flat=True)
+    )
+    PreviewEntry.objects.bulk_create(
+        [
+            PreviewEntry(
+                run=run,
+                action="keep" if key in open_keys else "create",
+                partner_id=item.partner_id,
+                rule_kind=item.rule_kind,
+                kind=item.draft.kind,
+                title=item.draft.title[:200],
+                explanation=item.draft.explanation,
+                dedupe_key=key[:200],
+            )
+            for key, item in drafts.items()
+        ],
+        ignore_conflicts=True,
+    )
+    kept = len(open_keys)
+    return len(drafts) - kept, kept
+
+
+def chunk_evaluate(*, chunk_id: int, today: date | None = None) -> bool:
+    """Evaluate one chunk and record its progress in one transaction; False when there was nothing to do."""
+    from programs.strategies.tasks import finish_run
+
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        chunk = RunChunk.objects.select_for_update().select_related("run__version").get(pk=chunk_id)
+        run = chunk.run
+        if chunk.status == RunChunk.Status.DONE or run.status != Status.RUNNING:
+            return False
+        produced = _produce(run, chunk.partner_ids, today)
+        if run.dry_run:
+            created, unchanged = _store_preview(run, produced)
+        else:
+            owners = dict(Partner.objects.filter(pk__in=chunk.partner_ids).values_list("pk", "owner_id"))
+            created, unchanged = _store_outcomes(run, produced, owners)
+            _store_scores(run, produced, today)
+        RunChunk.objects.filter(pk=chunk.pk).update(
+            status=RunChunk.Status.DONE, finished_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        StrategyRun.objects.filter(pk=run.pk).update(
+            partners_evaluated=F("partners_evaluated") + len(chunk.partner_ids),
+            outcomes_created=F("outcomes_created") + created,
+            outcomes_unchanged=F("outcomes_unchanged") + unchanged,
+            chunks_done=F("chunks_done") + 1,
+            heartbeat_at=timezone.now(),
+        )
+        done, total = StrategyRun.objects.filter(pk=run.pk).values_list("chunks_done", "chunks_total").get()
+        if done >= total:
+            finish_run.delay_on_commit(run.pk)
+    return True
+
+
+@transaction.atomic
+def run_finish(*, run_id: int) -> bool:
+    """Close what the run no longer produces, then mark it succeeded; once, whoever calls it."""
+    run = StrategyRun.objects.select_for_update().select_related("version").get(pk=run_id)
+    if run.status != Status.RUNNING or run.chunks_done < run.chunks_total:
+        return False
+    stale = Outcome.objects.filter(strategy_id=run.strategy_id, state=Outcome.State.OPEN).exclude(run_id=run.pk)
+    stale = stale.filter(updated_at__lt=run.started_at)  # a concurrent event run's fresh outcomes stay
+    if run.partner_ids is not None:
+        stale = stale.filter(partner_id__in=run.partner_ids)
+    if run.dry_run:
+        produced = PreviewEntry.objects.filter(run=run).values_list("dedupe_key", flat=True)
+        stale = stale.exclude(dedupe_key__in=produced).select_related("partner")
+        entries = [
+            PreviewEntry(
+                run=run,
+                action="close",
+                partner_id=outcome.partner_id,
+                rule_kind=outcome.rule_kind,
+                kind=outcome.kind,
+                title=outcome.title,
+                explanation=outcome.explanation,
+                dedupe_key=outcome.dedupe_key,
+            )
+            for outcome in stale
+        ]
+        PreviewEntry.objects.bulk_create(entries, ignore_conflicts=True)
+        closed = len(entries)
+    else:
+        note = f"No longer produced by version {run.version.number} (run {run.pk})."
+        closed = stale.update(state=Outcome.State.RESOLVED, note=note, closed_at=timezone.now())
+    StrategyRun.objects.filter(pk=run.pk).update(
+        status=Status.SUCCEEDED, outcomes_closed=closed, finished_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    return True
+
+
+def run_cancel(*, run_id: int, actor) -> bool:
+    """Stop a queued or running run; chunks not yet evaluated are skipped."""
+    return bool(
+        StrategyRun.objects.filter(pk=run_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
+            status=Status.CANCELLED, finished_at=timezone.now(), error=f"Cancelled by {actor or 'the system'}."
+        )
+    )
+
+
+def runs_watch(*, now=None) -> dict[str, int]:
+    """Find runs whose chunks stopped reporting: queue their pending chunks again, or fail them
+    when a chunk keeps failing. A run is never left "running" forever."""
+    from programs.strategies.tasks import evaluate_chunk, finish_run, plan_run
+
+    now = now or timezone.now()
+    resumed = failed = 0
+    for run in StrategyRun.objects.filter(status=Status.QUEUED, created_at__lt=now - STALE_AFTER):
+        plan_run.delay(run.pk)
+        resumed += 1
+    for run in StrategyRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER):
+        pending = list(run.chunks.filter(status=RunChunk.Status.PENDING))
+        if any(chunk.attempts >= MAX_CHUNK_ATTEMPTS for chunk in pending):
+            StrategyRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
+                status=Status.FAILED, finished_at=now, error="A chunk kept failing; see the worker logs."
+            )
+            failed += 1
+            continue
+        RunChunk.objects.filter(pk__in=[chunk.pk for chunk in pending]).update(attempts=F("attempts") + 1)
+        StrategyRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
+        for chunk in pending:
+            evaluate_chunk.delay(chunk.pk)
+        if not pending:
+            finish_run.delay(run.pk)
+        resumed += 1
+    return {"resumed": resumed, "failed": failed}

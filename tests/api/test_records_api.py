@@ -1,0 +1,363 @@
+"""/api/v1/metrics/, /agreements/, /reviews/ and /documents/: relationship records over the API."""
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from partners.records import services
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+from tests.factories import UserFactory
+
+PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _stored_files(media) -> list:
+    return [path for path in media.rglob("*") if path.is_file()] if media.exists() else []
+
+
+@pytest.fixture
+def partner(make_partner):
+    return make_partner(name="Helix Health", type="support")
+
+
+def _metric(partner, **fields) -> dict:
+    return {
+        "partner": partner.pk, "key": "sla_compliance_pct", "period_start": "2026-10-01",
+        "period_end": "2026-10-31", "value": "97.5", "source": "api", **fields,
+    }  # fmt: skip
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def test_reporting_a_metric_answers_201_then_200_for_the_same_period(manager_client, partner, manager):
+    # when
+    created = manager_client.post("/api/v1/metrics/", _metric(partner), format="json")
+    updated = manager_client.post("/api/v1/metrics/", _metric(partner, value="96.1"), format="json")
+    # then
+    assert created.status_code == 201, created.content
+    assert created.json() == {
+        "id": created.json()["id"], "partner": partner.pk, "key": "sla_compliance_pct",
+        "period_start": "2026-10-01", "period_end": "2026-10-31", "value": "97.5000", "source": "api",
+        "reported_by": manager.pk, "created_at": created.json()["created_at"],
+    }  # fmt: skip
+    assert updated.status_code == 200
+    assert updated.json()["id"] == created.json()["id"]
+    assert updated.json()["value"] == "96.1000"
+    assert ReportedMetric.objects.count() == 1
+
+
+def test_a_list_of_metrics_is_reported_in_one_post(manager_client, partner, make_partner):
+    # given
+    other = make_partner(name="Other")
+    manager_client.post("/api/v1/metrics/", _metric(partner), format="json")
+    # when: one period again, two new ones
+    body = [
+        _metric(partner, value="98"),
+        _metric(partner, key="csat", value="4.4"),
+        _metric(other, period_start="2026-11-01", period_end="2026-11-30"),
+    ]
+    response = manager_client.post("/api/v1/metrics/", body, format="json")
+    # then
+    assert response.status_code == 201
+    assert [(row["partner"], row["key"], row["value"]) for row in response.json()] == [
+        (partner.pk, "sla_compliance_pct", "98.0000"),
+        (partner.pk, "csat", "4.4000"),
+        (other.pk, "sla_compliance_pct", "97.5000"),
+    ]
+    assert ReportedMetric.objects.count() == 3
+    # when: the same list again changes nothing and creates nothing
+    again = manager_client.post("/api/v1/metrics/", body, format="json")
+    # then
+    assert again.status_code == 200
+    assert ReportedMetric.objects.count() == 3
+
+
+def test_a_bad_row_in_a_list_refuses_the_whole_list_and_names_its_position(manager_client, partner):
+    # when
+    body = [_metric(partner), _metric(partner, key="SLA %", period_end="2026-09-01")]
+    response = manager_client.post("/api/v1/metrics/", body, format="json")
+    # then
+    assert response.status_code == 400
+    assert set(response.json()) == {"1.key"}
+    assert not ReportedMetric.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"period_end": "2026-09-30"}, "period_end"),
+        ({"key": "SLA %"}, "key"),
+        ({"value": "lots"}, "value"),
+        ({"value": "1.123456"}, "value"),
+        ({"period_start": "yesterday"}, "period_start"),
+        ({"partner": 0}, "partner"),
+        ({"partner": None}, "partner"),
+    ],
+)
+def test_bad_metric_input_is_a_400_with_a_field_message(manager_client, partner, fields, field):
+    # when
+    response = manager_client.post("/api/v1/metrics/", {**_metric(partner), **fields}, format="json")
+    # then
+    assert response.status_code == 400
+    assert field in response.json(), response.json()
+    assert not ReportedMetric.objects.exists()
+
+
+@pytest.mark.parametrize("body", [[], "text", 42, [1, 2]])
+def test_malformed_metric_bodies_are_400_not_500(manager_client, body):
+    # when
+    response = manager_client.post("/api/v1/metrics/", body, format="json")
+    # then
+    assert response.status_code == 400
+    assert isinstance(response.json(), dict)
+
+
+def test_metrics_filter_by_partner_key_and_period(manager_client, partner, make_partner, manager):
+    # given
+    other = make_partner(name="Other")
+    for target, key, start, end in [
+        (partner, "csat", date(2026, 9, 1), date(2026, 9, 30)),
+        (partner, "sla_compliance_pct", date(2026, 10, 1), date(2026, 10, 31)),
+        (other, "csat", date(2026, 10, 1), date(2026, 10, 31)),
+    ]:
+        services.metric_report(
+            partner_id=target.pk, actor=manager, key=key, period_start=start, period_end=end, value=4
+        )
+
+    def keys(query):
+        response = manager_client.get(f"/api/v1/metrics/?{query}")
+        assert response.status_code == 200, response.content
+        return sorted((row["partner"], row["key"]) for row in response.json()["results"])
+
+    # then
+    assert keys(f"partner={partner.pk}") == [(partner.pk, "csat"), (partner.pk, "sla_compliance_pct")]
+    assert keys(f"partner={partner.pk},{other.pk}&key=csat") == [(partner.pk, "csat"), (other.pk, "csat")]
+    assert keys("period_after=2026-10-01") == [(partner.pk, "sla_compliance_pct"), (other.pk, "csat")]
+    assert manager_client.get("/api/v1/metrics/?partner=abc").status_code == 400
+    assert manager_client.get("/api/v1/metrics/?period_after=2026-13-45").status_code == 400
+    assert manager_client.get("/api/v1/metrics/?period_after=soon").status_code == 400
+
+
+# --- agreements ---------------------------------------------------------------------------
+
+
+def test_agreements_are_created_read_patched_and_filtered(manager_client, partner, make_partner):
+    # given
+    other = make_partner(name="Other")
+    body = {"partner": partner.pk, "kind": "reseller", "title": "Reseller 2026", "start_on": "2026-01-01"}
+    # when
+    created = manager_client.post("/api/v1/agreements/", body, format="json")
+    url = f"/api/v1/agreements/{created.json()['id']}/"
+    patched = manager_client.patch(url, {"end_on": "2026-12-31", "status": "active"}, format="json")
+    manager_client.post("/api/v1/agreements/", {**body, "partner": other.pk}, format="json")
+    # then
+    assert created.status_code == 201, created.content
+    assert set(created.json()) == {
+        "id", "partner", "kind", "title", "start_on", "end_on", "status", "created_at", "updated_at"
+    }  # fmt: skip
+    assert created.json()["status"] == "active" and created.json()["end_on"] is None
+    assert patched.status_code == 200
+    assert patched.json()["end_on"] == "2026-12-31"
+    assert manager_client.get(url).json()["end_on"] == "2026-12-31"
+    listed = manager_client.get(f"/api/v1/agreements/?partner={partner.pk}").json()["results"]
+    assert [row["partner"] for row in listed] == [partner.pk]
+    assert partner.activities.filter(data__record="agreement").count() == 2
+    assert manager_client.put(url, body, format="json").status_code == 405
+    assert manager_client.delete(url).status_code == 405
+
+
+def test_agreement_errors_are_field_messages(manager_client, partner, make_partner):
+    # given
+    body = {"partner": partner.pk, "kind": "reseller", "title": "R", "start_on": "2026-03-01"}
+    agreement = manager_client.post("/api/v1/agreements/", body, format="json").json()
+    url = f"/api/v1/agreements/{agreement['id']}/"
+    # when
+    early_end = manager_client.post("/api/v1/agreements/", {**body, "end_on": "2026-02-01"}, format="json")
+    bad_kind = manager_client.post("/api/v1/agreements/", {**body, "kind": "handshake"}, format="json")
+    moved = manager_client.patch(url, {"partner": make_partner(name="Other").pk}, format="json")
+    patched_early = manager_client.patch(url, {"end_on": "2026-01-01"}, format="json")
+    # then
+    assert (early_end.status_code, early_end.json()) == (
+        400,
+        {"end_on": ["The agreement cannot end before it starts."]},
+    )
+    assert bad_kind.status_code == 400 and "kind" in bad_kind.json()
+    assert moved.status_code == 400 and "partner" in moved.json()
+    assert patched_early.status_code == 400 and "end_on" in patched_early.json()
+    assert Agreement.objects.count() == 1
+
+
+# --- reviews ------------------------------------------------------------------------------
+
+
+def test_reviews_are_recorded_read_and_corrected(manager_client, partner, manager):
+    # given
+    body = {"partner": partner.pk, "held_on": "2026-03-14", "kind": "strategy_review", "attendees": "Anna, Bo"}
+    # when
+    created = manager_client.post("/api/v1/reviews/", body, format="json")
+    url = f"/api/v1/reviews/{created.json()['id']}/"
+    patched = manager_client.patch(url, {"notes": "Next: joint webinar."}, format="json")
+    future = manager_client.post("/api/v1/reviews/", {**body, "held_on": "2999-01-01"}, format="json")
+    # then
+    assert created.status_code == 201, created.content
+    assert created.json()["recorded_by"] == manager.pk
+    assert patched.status_code == 200 and patched.json()["notes"] == "Next: joint webinar."
+    assert manager_client.get(url).json()["kind"] == "strategy_review"
+    assert future.status_code == 400 and "held_on" in future.json()
+    assert BusinessReview.objects.count() == 1
+    assert partner.activities.filter(kind="meeting", data__record="review").count() == 1
+    assert manager_client.get(f"/api/v1/reviews/?partner={partner.pk}").json()["count"] == 1
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+def _upload(client, partner, name="kyc.pdf", content=PDF, **fields):
+    body = {"partner": partner.pk, "kind": "kyc", "title": "KYC 2026", "file": SimpleUploadedFile(name, content)}
+    return client.post("/api/v1/documents/", {**body, **fields}, format="multipart")
+
+
+def test_a_document_is_uploaded_and_no_file_url_is_exposed(manager_client, partner, manager, _media):
+    # when
+    created = _upload(manager_client, partner, expires_on="2027-06-30")
+    # then
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert set(body) == {"id", "partner", "kind", "title", "issued_on", "expires_on", "uploaded_by", "created_at"}
+    assert body["expires_on"] == "2027-06-30" and body["uploaded_by"] == manager.pk
+    stored = PartnerDocument.objects.get().file.name
+    for response in (manager_client.get(f"/api/v1/documents/{body['id']}/"), manager_client.get("/api/v1/documents/")):
+        assert "file" not in response.content.decode().replace('"file":', "")  # no key, no value
+        assert stored not in response.content.decode()
+        assert "/media/" not in response.content.decode()
+    assert [path.read_bytes() for path in _stored_files(_media)] == [PDF]
+    assert manager_client.get(f"/api/v1/documents/?partner={partner.pk}").json()["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("kyc.exe", b"MZ\x90\x00"), ("kyc.pdf", b"<html>not a pdf</html>"), ("kyc.jpg", PDF)],
+)
+def test_an_upload_of_the_wrong_type_is_refused_and_nothing_is_stored(manager_client, partner, _media, name, content):
+    # when
+    response = _upload(manager_client, partner, name=name, content=content)
+    # then
+    assert response.status_code == 400
+    assert list(response.json()) == ["file"]
+    assert not PartnerDocument.objects.exists()
+    assert _stored_files(_media) == []
+
+
+def test_an_upload_over_ten_megabytes_is_refused_and_nothing_is_stored(manager_client, partner, _media):
+    # when
+    response = _upload(manager_client, partner, content=PDF + b"0" * (10 * 1024 * 1024))
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"file": ["The file is larger than 10 MB."]}
+    assert not PartnerDocument.objects.exists()
+    assert _stored_files(_media) == []
+
+
+def test_documents_without_a_file_or_as_json_are_refused(manager_client, partner):
+    # when
+    missing = manager_client.post(
+        "/api/v1/documents/", {"partner": partner.pk, "kind": "kyc", "title": "KYC"}, format="multipart"
+    )
+    as_json = manager_client.post("/api/v1/documents/", {"partner": partner.pk}, format="json")
+    # then
+    assert missing.status_code == 400 and "file" in missing.json()
+    assert as_json.status_code == 415
+
+
+# --- who may read and write ---------------------------------------------------------------
+
+ENDPOINTS = ["metrics", "agreements", "reviews", "documents"]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_login_without_staff_rights_gets_403_and_anonymous_401(api_client, endpoint, db):
+    # given
+    outsider = UserFactory(is_staff=False)
+    # when
+    anonymous = api_client.get(f"/api/v1/{endpoint}/")
+    api_client.force_authenticate(outsider)
+    response = api_client.get(f"/api/v1/{endpoint}/")
+    # then
+    assert anonymous.status_code == 401
+    assert response.status_code == 403
+
+
+def test_an_analyst_reads_but_cannot_write(api_client, partner, manager, _media):
+    # given
+    services.metric_report(
+        partner_id=partner.pk, actor=manager, key="csat", period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31), value=4,
+    )  # fmt: skip
+    agreement = services.agreement_add(
+        partner_id=partner.pk, actor=manager, kind="reseller", title="R", start_on=date(2026, 1, 1)
+    )
+    api_client.force_authenticate(UserFactory(role="analyst"))
+    # when
+    writes = [
+        api_client.post("/api/v1/metrics/", _metric(partner), format="json"),
+        api_client.post("/api/v1/agreements/", {"partner": partner.pk, "kind": "reseller", "title": "X",
+                                                "start_on": "2026-01-01"}, format="json"),
+        api_client.patch(f"/api/v1/agreements/{agreement.pk}/", {"title": "Y"}, format="json"),
+        api_client.post("/api/v1/reviews/", {"partner": partner.pk, "held_on": "2026-01-01",
+                                             "kind": "business_review"}, format="json"),
+        _upload(api_client, partner),
+    ]  # fmt: skip
+    # then
+    assert [response.status_code for response in writes] == [403] * 5
+    assert api_client.get("/api/v1/metrics/").json()["count"] == 1
+    assert api_client.get("/api/v1/agreements/").json()["count"] == 1
+    assert ReportedMetric.objects.count() == 1 and Agreement.objects.count() == 1
+    assert not PartnerDocument.objects.exists() and not BusinessReview.objects.exists()
+    assert _stored_files(_media) == []
+
+
+def test_a_record_of_an_unknown_partner_is_404_and_none_is_written_for_it(manager_client):
+    # when
+    missing = manager_client.get("/api/v1/agreements/999999/")
+    # then
+    assert missing.status_code == 404
+
+
+# --- query counts -------------------------------------------------------------------------
+
+
+def _fill(partner, manager, rows: int) -> None:
+    for index in range(rows):
+        day = date(2024, 1, 1).toordinal() + index * 31
+        start = date.fromordinal(day)
+        services.metric_report(
+            partner_id=partner.pk, actor=manager, key="csat", period_start=start, period_end=start, value=4
+        )
+        services.agreement_add(partner_id=partner.pk, actor=manager, kind="reseller", title=f"A{index}", start_on=start)
+        services.review_record(partner_id=partner.pk, actor=manager, held_on=start, kind="business_review")
+        services.document_add(
+            partner_id=partner.pk, actor=manager, kind="kyc", title=f"D{index}",
+            file=SimpleUploadedFile("d.pdf", PDF),
+        )  # fmt: skip
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_record_lists_query_count_is_flat(manager_client, partner, manager, django_assert_max_num_queries, rows,
+                                          endpoint):  # fmt: skip
+    # given
+    _fill(partner, manager, rows)
+    # when: count and one page
+    with django_assert_max_num_queries(2):
+        response = manager_client.get(f"/api/v1/{endpoint}/?partner={partner.pk}")
+    # then
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == rows

@@ -1,0 +1,98 @@
+"""Strategies are data: six defaults, versions published after validation, never edited."""
+
+import pytest
+
+from prm.errors import FieldErrors
+from programs.strategies.models import Strategy, StrategyVersion
+from programs.strategies.rules import build_rules
+from programs.strategies.services import strategy_publish, strategy_update
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
+    # when
+    strategies = list(Strategy.objects.select_related("current_version"))
+    # then
+    assert sorted(s.partner_type for s in strategies) == sorted(
+        ["business", "financial", "technology", "sales", "channel", "support"]
+    )
+    for strategy in strategies:
+        assert strategy.current_version.number == 1
+        rules, errors = build_rules(strategy.current_version.rules)
+        assert errors == {}, (strategy.name, errors)
+        assert rules
+
+
+def test_financial_reviews_depend_on_engagement_depth():
+    # when
+    rules = Strategy.objects.get(partner_type="financial").current_version.rules
+    # then
+    scopes = {rule["params"].get("review_kind"): rule["scope"] for rule in rules if rule["kind"] == "review_cadence"}
+    assert scopes == {
+        "strategy_review": {"engagement": ["strategic"]},
+        "business_review": {"engagement": ["arms_length"]},
+    }
+
+
+def test_publishing_creates_the_next_version_and_keeps_the_old_one(manager):
+    # given
+    strategy = Strategy.objects.get(partner_type="business")
+    first = strategy.current_version
+    rules = [{"kind": "inactivity", "params": {"days": 60}, "scope": {}}]
+    # when
+    version = strategy_publish(strategy_id=strategy.pk, actor=manager, rules=rules, note="tighter")
+    # then
+    strategy.refresh_from_db()
+    assert version.number == 2
+    assert strategy.current_version == version
+    assert StrategyVersion.objects.get(pk=first.pk).rules == first.rules
+    assert version.author == manager
+
+
+@pytest.mark.parametrize(
+    ("rules", "path"),
+    [
+        ([{"kind": "telepathy", "params": {}, "scope": {}}], ("0", "kind")),
+        ([{"kind": "inactivity", "params": {}, "scope": {}}], ("0", "params")),
+        ([{"kind": "inactivity", "params": {"days": 3}, "scope": {}}], ("0", "params")),
+        ([{"kind": "inactivity", "params": {"days": 30}, "scope": {"regions": ["MOON"]}}], ("0", "scope")),
+        ([{"kind": "inactivity", "params": {"days": 30}, "scope": {"verticals": ["space"]}}], ("0", "scope")),
+    ],
+)
+def test_invalid_rules_are_refused_with_field_errors_and_publish_nothing(manager, rules, path):
+    # given
+    strategy = Strategy.objects.get(partner_type="sales")
+    # when
+    with pytest.raises(FieldErrors) as refused:
+        strategy_publish(strategy_id=strategy.pk, actor=manager, rules=rules)
+    # then
+    errors = refused.value.errors["rules"]
+    assert path[1] in errors[path[0]]
+    assert strategy.versions.count() == 1
+
+
+def test_a_strategy_needs_a_rule(manager):
+    # given
+    strategy = Strategy.objects.get(partner_type="sales")
+    # when / then
+    with pytest.raises(FieldErrors):
+        strategy_publish(strategy_id=strategy.pk, actor=manager, rules=[])
+    assert strategy.versions.count() == 1
+
+
+def test_scope_and_schedule_are_validated(manager):
+    # given
+    strategy = Strategy.objects.get(partner_type="channel")
+    # when / then
+    with pytest.raises(FieldErrors) as refused:
+        strategy_update(strategy_id=strategy.pk, actor=manager, scope_regions=["MOON"])
+    assert "regions" in refused.value.errors["scope"]
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        strategy_update(strategy_id=strategy.pk, actor=manager, schedule="61 3 * * *")
+    updated = strategy_update(
+        strategy_id=strategy.pk, actor=manager, scope_regions=["EMEA"], scope_verticals=["healthcare"]
+    )
+    assert (updated.scope_regions, updated.scope_verticals) == (["EMEA"], ["healthcare"])
