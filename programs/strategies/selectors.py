@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from partners.models import Partner
 from partners.selectors import region_descendants
-from programs.strategies.models import PreviewEntry, Strategy
+from programs.strategies.models import HealthScore, Outcome, PreviewEntry, Strategy, StrategyRun
 
 
 def strategy_partners(*, strategy: Strategy) -> QuerySet[Partner]:
@@ -39,3 +43,57 @@ def run_diff(*, run_id: int) -> dict[str, list[dict]]:
             }
         )
     return diff
+
+
+@dataclass(frozen=True)
+class OutcomeFilters:
+    kind: tuple[str, ...] = ()
+    state: tuple[str, ...] = ("open",)
+    partner_type: tuple[str, ...] = ()
+    partner: tuple[int, ...] = ()
+    strategy: tuple[int, ...] = ()
+    run: tuple[int, ...] = ()
+    assignee: tuple[int, ...] = ()
+    due_before: date | None = None
+
+
+def outcome_list(*, user, filters: OutcomeFilters | None = None) -> QuerySet[Outcome]:
+    """Outcomes of partners the user may see, soonest due first; the inbox, the API and the partner page use it."""
+    filters = filters or OutcomeFilters()
+    outcomes = Outcome.objects.filter(partner__in=Partner.objects.visible_to(user)).select_related(
+        "partner", "strategy", "version", "assignee"
+    )
+    for field, values in (
+        ("kind__in", filters.kind),
+        ("state__in", filters.state),
+        ("partner__type__in", filters.partner_type),
+        ("partner_id__in", filters.partner),
+        ("strategy_id__in", filters.strategy),
+        ("run_id__in", filters.run),
+        ("assignee_id__in", filters.assignee),
+    ):
+        if values:
+            outcomes = outcomes.filter(**{field: list(values)})
+    if filters.due_before:
+        outcomes = outcomes.filter(due_on__lte=filters.due_before)
+    return outcomes.order_by(F("due_on").asc(nulls_last=True), "-created_at", "-id")
+
+
+def strategy_list() -> QuerySet[Strategy]:
+    return Strategy.objects.select_related("current_version").order_by("partner_type", "name")
+
+
+def run_list(*, strategy_id: int | None = None) -> QuerySet[StrategyRun]:
+    runs = StrategyRun.objects.select_related("strategy", "version", "requested_by")
+    if strategy_id is not None:
+        runs = runs.filter(strategy_id=strategy_id)
+    return runs.order_by("-created_at", "-id")
+
+
+def health_trend(*, user, partner_id: int, days: int = 365) -> list[tuple[date, int]]:
+    """The partner's daily health scores over the last ``days`` days, oldest first."""
+    since = timezone.localdate() - timedelta(days=days)
+    visible = Partner.objects.visible_to(user).filter(pk=partner_id)
+    return list(
+        HealthScore.objects.filter(partner__in=visible, day__gte=since).order_by("day").values_list("day", "score")
+    )

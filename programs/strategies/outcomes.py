@@ -1,0 +1,58 @@
+"""Writes on outcomes: a manager marks them done or dismissed, or applies a recommendation."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from partners.services import partner_change_status
+from prm.errors import Conflict
+from programs.strategies.models import Outcome
+
+CLOSING_STATES = {Outcome.State.DONE, Outcome.State.DISMISSED}
+
+
+class OutcomeNotOpen(Conflict):
+    code = "outcome_not_open"
+
+
+@transaction.atomic
+def outcome_close(*, outcome_id: int, actor, state: str, note: str = "") -> Outcome:
+    """Mark an open outcome done or dismissed, with the manager's note.
+
+    The row is locked, so two managers closing it at once cannot both succeed.
+    """
+    if state not in CLOSING_STATES:
+        raise ValueError(f"closing state must be one of {sorted(CLOSING_STATES)}")
+    outcome = Outcome.objects.select_for_update().get(pk=outcome_id)
+    if outcome.state != Outcome.State.OPEN:
+        raise OutcomeNotOpen(f"This outcome is {outcome.state} already.", current=outcome.state)
+    who = (actor.get_full_name() or actor.email) if actor else "the system"
+    outcome.state = state
+    outcome.note = f"{state.capitalize()} by {who}" + (f": {note}" if note else ".")
+    outcome.closed_at = timezone.now()
+    outcome.save(update_fields=["state", "note", "closed_at", "updated_at"])
+    return outcome
+
+
+@transaction.atomic
+def outcome_apply(*, outcome_id: int, actor) -> Outcome:
+    """Carry out a recommended status change, then mark the outcome applied.
+
+    An illegal transition (the partner moved on meanwhile) raises the partner service's 409
+    and leaves the outcome open.
+    """
+    outcome = Outcome.objects.select_for_update().get(pk=outcome_id)
+    if outcome.state != Outcome.State.OPEN:
+        raise OutcomeNotOpen(f"This outcome is {outcome.state} already.", current=outcome.state)
+    if outcome.kind != Outcome.Kind.STATUS_CHANGE or not outcome.recommended_status:
+        raise Conflict("Only a recommended status change can be applied.", code="outcome_not_applicable")
+    partner_change_status(
+        partner_id=outcome.partner_id, actor=actor, status=outcome.recommended_status,
+        reason=f"recommended by {outcome.strategy.name}: {outcome.title}",
+    )  # fmt: skip
+    outcome.state = Outcome.State.APPLIED
+    outcome.note = f"Applied by {(actor.get_full_name() or actor.email) if actor else 'the system'}."
+    outcome.closed_at = timezone.now()
+    outcome.save(update_fields=["state", "note", "closed_at", "updated_at"])
+    return outcome
