@@ -1,8 +1,14 @@
 """Timeline rows, written by the services that change a partner."""
 
+from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from partners.models import Activity, Partner
+
+# sent after the transaction that changed a partner commits, with ``partner_id``; programs
+# listens to re-evaluate the partner (partners never import programs)
+partner_changed = Signal()
 
 
 def timeline_record(
@@ -22,4 +28,6 @@ def timeline_record(
     if counts_as_activity:
         Partner.objects.filter(pk=partner.pk).update(last_activity_at=now)
         partner.last_activity_at = now
+    partner_id = partner.pk
+    transaction.on_commit(lambda: partner_changed.send(sender=Partner, partner_id=partner_id))
     return activity

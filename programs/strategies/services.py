@@ -78,4 +78,8 @@ def strategy_update(*, strategy_id: int, actor, **changes) -> Strategy:
         setattr(strategy, field, value)
     strategy.full_clean(exclude=["current_version"])
     strategy.save()
+    if {"schedule", "is_active", "name"} & set(changes):
+        from programs.strategies.triggers import strategy_schedule_sync
+
+        strategy_schedule_sync(strategy=strategy)
     return strategy

@@ -24,3 +24,21 @@ def finish_run(run_id: int) -> bool:
 def watch_runs() -> dict:
     """Periodic: resume or fail runs whose chunks stopped reporting."""
     return runs.runs_watch()
+
+
+@shared_task
+def run_scheduled(strategy_id: int) -> int:
+    """Beat's entry point for a strategy's schedule; a run already going is reused."""
+    from programs.strategies.models import Strategy
+
+    if not Strategy.objects.filter(pk=strategy_id, is_active=True).exists():
+        return 0
+    return runs.run_start(strategy_id=strategy_id, actor=None, trigger="schedule").pk
+
+
+@shared_task
+def reevaluate_partner(partner_id: int) -> list[int]:
+    """A partner changed: evaluate it alone in the strategies that manage it."""
+    from programs.strategies.triggers import partner_reevaluate
+
+    return partner_reevaluate(partner_id=partner_id)
