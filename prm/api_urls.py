@@ -13,6 +13,7 @@ from partners.api.views import (
 )
 from partners.records.api import register as register_records
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
+from programs.api import register as register_strategies
 
 router = DefaultRouter(trailing_slash=True)
 router.register("partners", PartnerViewSet, basename="api-partner")
@@ -21,6 +22,7 @@ router.register("regions", RegionViewSet, basename="api-region")
 router.register("verticals", VerticalViewSet, basename="api-vertical")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 register_records(router)
+register_strategies(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

@@ -1,4 +1,5 @@
-"""`make bench`: the partner list API under load, next to a hand-written SQL floor.
+"""`make bench`: the partner list API under load next to a hand-written SQL floor, and the six
+default strategies run live over the same partners by two Celery worker processes.
 
 Runs against its own database (``prm_bench`` on the same server) seeded with 100,000
 partners, served by gunicorn as in production; prints one ``BENCH`` line per workload.
@@ -159,6 +160,65 @@ def _queries_per_request(env: dict, token: str) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
+STRATEGIES_SCRIPT = """
+import time
+import django
+django.setup()
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from programs.strategies.models import RunChunk, Strategy, StrategyRun
+from programs.strategies.runs import chunk_evaluate, run_start
+
+if {measure}:
+    run = StrategyRun.objects.filter(dry_run=False, status="succeeded", trigger="manual").latest("finished_at")
+    chunk = run.chunks.order_by("index").first()
+    RunChunk.objects.filter(pk=chunk.pk).update(status="pending")
+    StrategyRun.objects.filter(pk=run.pk).update(status="running", chunks_done=run.chunks_done - 1)
+    with CaptureQueriesContext(connection) as captured:
+        chunk_evaluate(chunk_id=chunk.pk)
+    print(len(captured.captured_queries), len(chunk.partner_ids))
+else:
+    # runs left over from an interrupted bench would be reused instead of started
+    StrategyRun.objects.filter(status__in=["queued", "running"]).update(status="cancelled")
+    ids = [run_start(strategy_id=s.pk, actor=None, trigger="manual").pk for s in Strategy.objects.all()]
+    while StrategyRun.objects.filter(pk__in=ids, status__in=["queued", "running"]).exists():
+        time.sleep(0.2)
+    runs = list(StrategyRun.objects.filter(pk__in=ids))
+    wall = (max(r.finished_at for r in runs) - min(r.created_at for r in runs)).total_seconds()
+    print(sum(r.partners_evaluated for r in runs), wall, ",".join(sorted({r.status for r in runs})),
+          sum(r.outcomes_created for r in runs))
+"""
+
+
+def _strategies_workload(env: dict, workers: int) -> tuple[int, float, int, int]:
+    """All six default strategies live over the bench partners with ``workers`` worker processes."""
+    subprocess.run([sys.executable, "-m", "celery", "-A", "prm", "purge", "-f"], cwd=ROOT, env=env, check=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "prm", "worker", "--concurrency", str(workers), "--loglevel",
+         "WARNING", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", STRATEGIES_SCRIPT.replace("{measure}", "False")],
+            cwd=ROOT, env=env, check=True, text=True, capture_output=True, timeout=900,
+        )  # fmt: skip
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    evaluated, wall, statuses, created = run.stdout.split()
+    if statuses != "succeeded":
+        raise SystemExit(f"bench: strategy runs ended {statuses}")
+    measured = subprocess.run(
+        [sys.executable, "-c", STRATEGIES_SCRIPT.replace("{measure}", "True")],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "tests.settings", "TEST_CELERY_EAGER": "true"},
+        check=True, text=True, capture_output=True,
+    )  # fmt: skip
+    queries, chunk_size = measured.stdout.split()
+    print(f"bench: {int(created):,} outcomes created; one chunk of {chunk_size} partners took {queries} queries")
+    return int(evaluated), float(wall), int(queries), int(chunk_size)
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m prm.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--partners", type=int, default=100_000)
@@ -166,6 +226,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--strategy-workers", type=int, default=2, help="Celery worker processes for the run")
     args = parser.parse_args(argv)
 
     base_url = os.environ.get("DATABASE_URL")
@@ -229,6 +290,11 @@ def main(argv: list[str]) -> int:
     print(
         f"BENCH partners_list p50_ms={p50:.2f} p95_ms={p95:.2f} rps={rps:.0f} queries={queries} "
         f"floor_p50_ms={floor_p50:.2f} ratio={p50 / floor_p50:.2f}"
+    )
+    evaluated, wall, queries_per_chunk, _ = _strategies_workload(env, args.strategy_workers)
+    print(
+        f"BENCH strategies_run partners={evaluated} wall_s={wall:.1f} partners_per_s={evaluated / wall:.0f} "
+        f"queries_per_chunk={queries_per_chunk}"
     )
     return 0
 

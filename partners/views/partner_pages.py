@@ -69,6 +69,11 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.contact_list(user=request.user, partner_ids=[partner.pk]), key=lambda contact: not contact.is_primary
     )
     regions, verticals = selectors.reference_names(regions=partner.regions, verticals=partner.verticals)
+    # programs builds on partners, never the reverse at import time: the strategy panels
+    # (open outcomes, health trend) are fetched here, two queries whatever their size
+    from programs.views.partner_panels import partner_panels
+
+    panels = partner_panels(user=request.user, partner=partner)
     response = render(
         request,
         "portal/partner_detail.html",
@@ -79,6 +84,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "regions": [(code, regions.get(code, code)) for code in partner.regions],
             "verticals": [(slug, verticals.get(slug, slug)) for slug in partner.verticals],
             "can_write": can_write(request.user),
+            "next": request.get_full_path(),
+            **panels,
         },
     )
     patch_vary_headers(response, ("HX-Request",))

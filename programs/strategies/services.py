@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import transaction
 from django.db.models import Max
 
@@ -35,6 +37,8 @@ def rules_errors(rules: list[dict]) -> dict:
     ref = reference()
     if not isinstance(rules, list) or not rules:
         return {"rules": ["A strategy needs at least one rule."]}
+    if "\\u0000" in json.dumps(rules):  # PostgreSQL refuses NUL in JSON: a 400 here, not a 500 later
+        return {"rules": ["Text may not contain NUL characters."]}
     _, errors = build_rules(rules, known_regions=set(ref.regions), known_verticals=set(ref.verticals))
     return {"rules": errors} if errors else {}
 

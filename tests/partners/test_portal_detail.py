@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from partners.services import contact_add, partner_create
+from programs.strategies.models import HealthScore, Outcome, Strategy
 from tests.factories import UserFactory
 from tests.partners.factories import ActivityFactory, ContactFactory, PartnerFactory
 
@@ -186,10 +187,46 @@ def test_partner_page_query_count_is_flat(staff_client, manager, rows, django_as
     partner = PartnerFactory(owner=manager, regions=["DACH", "NA"], verticals=["healthcare", "retail"])
     ContactFactory.create_batch(rows, partner=partner)
     ActivityFactory.create_batch(rows, partner=partner, actor=manager)
+    strategy = Strategy.objects.get(partner_type=partner.type)
+    for index in range(rows):
+        Outcome.objects.create(
+            partner=partner, strategy=strategy, version=strategy.current_version, rule_kind="inactivity", kind="task",
+            title=f"Task {index}", explanation="Quiet.", dedupe_key=f"k{index}", assignee=manager,
+        )  # fmt: skip
+        HealthScore.objects.create(partner=partner, day=timezone.localdate() - timedelta(days=index), score=50 + index)
     # when: session, user, partner and owner, timeline with actors, contacts, region and
-    # vertical names, role
-    with django_assert_max_num_queries(8):
+    # vertical names, role; open outcomes (strategy, version, assignee joined), health trend
+    with django_assert_max_num_queries(10):
         response = staff_client.get(f"/partners/{partner.pk}/")
     # then
     assert response.status_code == 200
-    assert response.content.decode().count('class="prm-timeline-item"') == rows
+    html = response.content.decode()
+    assert html.count('class="prm-timeline-item"') == rows
+    assert html.count("/close/") == rows
+    assert 'id="chart-health"' in html
+
+
+def test_partner_page_shows_open_outcomes_with_actions_and_the_health_trend(staff_client, manager):
+    # given
+    partner = PartnerFactory(type="business")
+    strategy = Strategy.objects.get(partner_type="business")
+    common = {"partner": partner, "strategy": strategy, "version": strategy.current_version, "rule_kind": "inactivity"}
+    Outcome.objects.create(
+        **common, kind="task", title="Re-engage Helix", explanation="Quiet for 130 days.", dedupe_key="a"
+    )
+    Outcome.objects.create(**common, kind="task", title="Closed one", explanation="-", dedupe_key="b", state="done")
+    HealthScore.objects.create(partner=partner, day=timezone.localdate(), score=64)
+    # when
+    html = staff_client.get(f"/partners/{partner.pk}/").content.decode()
+    # then
+    assert "Re-engage Helix" in html and "Quiet for 130 days." in html
+    assert "Closed one" not in html
+    assert f"{strategy.name} v{strategy.current_version.number}" in html
+    assert 'value="done"' in html and 'value="dismissed"' in html
+    assert '"scores": [64]' in html
+
+
+def test_partner_page_without_outcomes_or_scores_says_so(staff_client):
+    html = staff_client.get(f"/partners/{PartnerFactory().pk}/").content.decode()
+    assert "No open outcomes" in html
+    assert "No health scores yet" in html

@@ -1,0 +1,321 @@
+"""API of strategies, runs, outcomes and rule kinds (/api/v1/strategies/, /runs/, /outcomes/, /rule-kinds/).
+
+Views check the shape of a request and call one service or selector each; every staff role
+reads, admins and partner managers write (``StaffReadManagersWrite``). Lists read their rows
+with the relations they render joined, so a page costs the same few queries at any size.
+"""
+
+from __future__ import annotations
+
+from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+
+from partners.api.permissions import StaffReadManagersWrite
+from partners.models import Partner
+from prm.errors import Conflict
+from programs.api import serializers as s
+from programs.strategies.editing import (
+    outcome_set_state,
+    strategy_create,
+    strategy_edit,
+    strategy_start_run,
+    strategy_versions,
+)
+from programs.strategies.models import Outcome, StrategyRun
+from programs.strategies.rules import RULES
+from programs.strategies.runs import run_cancel
+from programs.strategies.selectors import OutcomeFilters, outcome_list, run_diff, run_list, strategy_list
+
+MAX_ID_DIGITS = 18  # larger numbers overflow a bigint column: a 400, never a 500
+
+
+def _ids(params, name: str) -> tuple[int, ...]:
+    parts = [part.strip() for part in params[name].split(",") if part.strip()]
+    if not parts or not all(part.isdigit() and len(part) <= MAX_ID_DIGITS for part in parts):
+        raise ValidationError({name: ["Give one or more ids, separated by commas."]})
+    return tuple(int(part) for part in parts)
+
+
+def _choices(params, name: str, allowed) -> tuple[str, ...]:
+    values = tuple(dict.fromkeys(part.strip() for part in params[name].split(",") if part.strip()))
+    unknown = [value for value in values if value not in allowed]
+    if not values or unknown:
+        raise ValidationError({name: [f"Give one or more of: {', '.join(allowed)}, separated by commas."]})
+    return values
+
+
+def _comma(name: str, values) -> OpenApiParameter:
+    return OpenApiParameter(name, str, description=f"One or a comma list of: {', '.join(values)}")
+
+
+def _id_filter(name: str, what: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, description=f"{what} id, or a comma list of ids")
+
+
+# --- strategies ----------------------------------------------------------------------
+
+STRATEGY_FILTERS = [_comma("partner_type", Partner.Type.values), OpenApiParameter("is_active", bool)]
+CONFLICT = OpenApiResponse(description='{"code", "detail"}: the request conflicts with the current state.')
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=STRATEGY_FILTERS),
+    create=extend_schema(request=s.StrategyCreateSerializer, responses={201: s.StrategySerializer}),
+    partial_update=extend_schema(
+        request=s.StrategyUpdateSerializer,
+        responses={200: s.StrategySerializer},
+        description=(
+            "Change name, schedule, is_active or scope (only the scope keys given change). New `rules`, or a "
+            "changed scope, publish the next version (with `note`) and return it; invalid input is a 400 with "
+            'nested field errors, e.g. {"rules": {"0": {"params": {"days": ["…"]}}}}, and publishes nothing.'
+        ),
+    ),
+)
+class StrategyViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Strategies: how each kind of partnership is managed, with the rules of their current version."""
+
+    serializer_class = s.StrategySerializer
+    permission_classes = [StaffReadManagersWrite]
+    filter_backends = []
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        strategies = strategy_list()
+        params = self.request.query_params if self.action == "list" else {}
+        if "partner_type" in params:
+            strategies = strategies.filter(partner_type__in=_choices(params, "partner_type", Partner.Type.values))
+        if "is_active" in params:
+            flag = params["is_active"].strip().lower()
+            if flag not in ("true", "false"):
+                raise ValidationError({"is_active": ["Give true or false."]})
+            strategies = strategies.filter(is_active=flag == "true")
+        return strategies
+
+    def _respond(self, strategy_id: int, status_code=status.HTTP_200_OK) -> Response:
+        return Response(s.StrategySerializer(strategy_list().get(pk=strategy_id)).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        form = s.StrategyCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        strategy = strategy_create(actor=request.user, **form.validated_data)
+        response = self._respond(strategy.pk, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/strategies/{strategy.pk}/"
+        return response
+
+    def update(self, request, *args, **kwargs):
+        strategy = self.get_object()
+        form = s.StrategyUpdateSerializer(strategy, data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        changes = dict(form.validated_data)
+        changes.pop("partner_type", None)  # validated as unchanged
+        strategy_edit(strategy_id=strategy.pk, actor=request.user, **changes)
+        return self._respond(strategy.pk)
+
+    @extend_schema(responses=s.StrategyVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=s.StrategyVersionSerializer)
+    def versions(self, request, pk=None):
+        """The strategy's published versions, newest first."""
+        strategy = self.get_object()
+        page = self.paginate_queryset(strategy_versions(strategy_id=strategy.pk))
+        return self.get_paginated_response(s.StrategyVersionSerializer(page, many=True).data)
+
+    def _start(self, request, *, dry_run: bool) -> Response:
+        strategy = self.get_object()
+        run = strategy_start_run(strategy_id=strategy.pk, actor=request.user, dry_run=dry_run)
+        response = Response(s.RunSerializer(run_list().get(pk=run.pk)).data, status=status.HTTP_202_ACCEPTED)
+        response["Location"] = f"/api/v1/runs/{run.pk}/"
+        return response
+
+    @extend_schema(request=None, responses={202: s.RunSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def preview(self, request, pk=None):
+        """Start a dry run of the current version: it stores what it would create, keep and close
+        (see /runs/{id}/diff/) and changes nothing else."""
+        return self._start(request, dry_run=True)
+
+    @extend_schema(request=None, responses={202: s.RunSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"], url_path="run")
+    def run_now(self, request, pk=None):
+        """Start a live run of the current version; while one is queued or running, that one is returned."""
+        return self._start(request, dry_run=False)
+
+
+# --- runs ----------------------------------------------------------------------------
+
+RUN_FILTERS = [
+    _id_filter("strategy", "Strategy"),
+    _comma("status", StrategyRun.Status.values),
+    OpenApiParameter("dry_run", bool, description="true: previews only; false: live runs only"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=RUN_FILTERS))
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Strategy runs, newest first: status, progress and counts."""
+
+    serializer_class = s.RunSerializer
+    permission_classes = [StaffReadManagersWrite]
+    filter_backends = []
+
+    def get_queryset(self):
+        runs = run_list()
+        params = self.request.query_params if self.action == "list" else {}
+        if "strategy" in params:
+            runs = runs.filter(strategy_id__in=_ids(params, "strategy"))
+        if "status" in params:
+            runs = runs.filter(status__in=_choices(params, "status", StrategyRun.Status.values))
+        if "dry_run" in params:
+            flag = params["dry_run"].strip().lower()
+            if flag not in ("true", "false"):
+                raise ValidationError({"dry_run": ["Give true or false."]})
+            runs = runs.filter(dry_run=flag == "true")
+        return runs
+
+    @extend_schema(responses={200: s.RunDiffSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["get"])
+    def diff(self, request, pk=None):
+        """A preview's result: the outcomes it would create, keep and close (409 for a live run)."""
+        run = self.get_object()
+        if not run.dry_run:
+            raise Conflict("Only a preview (dry run) has a diff.", code="not_a_preview")
+        return Response({"run": run.pk, "status": run.status, **run_diff(run_id=run.pk)})
+
+    @extend_schema(request=None, responses={200: s.RunSerializer, 409: CONFLICT})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Stop a queued or running run; chunks not yet evaluated are skipped (409 once it has finished)."""
+        run = self.get_object()
+        if not run_cancel(run_id=run.pk, actor=request.user):
+            current = StrategyRun.objects.values_list("status", flat=True).get(pk=run.pk)
+            raise Conflict(f"This run has finished already ({current}).", code="run_finished", status=current)
+        return Response(s.RunSerializer(run_list().get(pk=run.pk)).data)
+
+
+# --- outcomes ------------------------------------------------------------------------
+
+OUTCOME_FILTERS = [
+    _id_filter("partner", "Partner"),
+    _comma("kind", Outcome.Kind.values),
+    _comma("state", Outcome.State.values),
+    OpenApiParameter("assignee", str, description="User id, a comma list of ids, or `me`"),
+    _id_filter("run", "Run"),
+    _id_filter("strategy", "Strategy"),
+    _comma("partner_type", Partner.Type.values),
+    OpenApiParameter("due_before", OpenApiTypes.DATE, description="Due on or before this date"),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=OUTCOME_FILTERS, description="Outcomes in every state unless `state` is given."),
+    partial_update=extend_schema(
+        request=s.OutcomeTransitionSerializer,
+        responses={200: s.OutcomeSerializer, 409: CONFLICT},
+        description=(
+            "Set `state` to done or dismissed (closing it, with `note`), or applied (carrying out a recommended "
+            "status change). Other states are a 400; an outcome that is not open any more is a 409."
+        ),
+    ),
+)
+class OutcomeViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """What strategies concluded about partners, with the figures that made them conclude so."""
+
+    serializer_class = s.OutcomeSerializer
+    permission_classes = [StaffReadManagersWrite]
+    filter_backends = []
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Outcome.objects.none()
+        filters = self._filters() if self.action == "list" else OutcomeFilters(state=())
+        return outcome_list(user=self.request.user, filters=filters)
+
+    def _filters(self) -> OutcomeFilters:
+        params, given = self.request.query_params, {"state": ()}  # the API lists every state by default
+        for name in ("partner", "run", "strategy"):
+            if name in params:
+                given[name] = _ids(params, name)
+        for name, allowed in (
+            ("kind", Outcome.Kind.values),
+            ("state", Outcome.State.values),
+            ("partner_type", Partner.Type.values),
+        ):
+            if name in params:
+                given[name] = _choices(params, name, allowed)
+        if "assignee" in params:
+            raw = ",".join(
+                str(self.request.user.pk) if part.strip() == "me" else part for part in params["assignee"].split(",")
+            )
+            given["assignee"] = _ids({"assignee": raw}, "assignee")
+        if "due_before" in params:
+            try:
+                given["due_before"] = parse_date(params["due_before"].strip())
+            except ValueError:
+                given["due_before"] = None
+            if given["due_before"] is None:
+                raise ValidationError({"due_before": ["Give a date as YYYY-MM-DD."]})
+        return OutcomeFilters(**given)
+
+    def update(self, request, *args, **kwargs):
+        outcome = self.get_object()
+        form = s.OutcomeTransitionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        outcome_set_state(outcome_id=outcome.pk, actor=request.user, **form.validated_data)
+        return Response(s.OutcomeSerializer(self.get_queryset().get(pk=outcome.pk)).data)
+
+
+# --- rule kinds ----------------------------------------------------------------------
+
+
+class RuleKindViewSet(viewsets.GenericViewSet):
+    """The rule kinds a strategy can use, with each kind's parameter schema (for the strategy editor)."""
+
+    serializer_class = s.RuleKindSerializer
+    permission_classes = [StaffReadManagersWrite]
+    filter_backends = []
+    lookup_field = "kind"
+    lookup_value_regex = "[a-z0-9_]+"
+
+    @staticmethod
+    def _kind(rule) -> dict:
+        return {
+            "kind": rule.kind,
+            "label": rule.label,
+            "description": rule.description,
+            "params": rule.params.as_json(),
+        }
+
+    def get_queryset(self):
+        return [self._kind(rule) for _, rule in sorted(RULES.items())]
+
+    @extend_schema(responses=s.RuleKindSerializer(many=True))
+    def list(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.RuleKindSerializer(page, many=True).data)
+
+    @extend_schema(responses=s.RuleKindSerializer)
+    def retrieve(self, request, kind=None):
+        if kind not in RULES:
+            raise NotFound(f"No rule kind “{kind}”.")
+        return Response(s.RuleKindSerializer(self._kind(RULES[kind])).data)
+
+
+def register(router) -> None:
+    """Add the strategy, run, outcome and rule-kind endpoints to the API router."""
+    router.register("strategies", StrategyViewSet, basename="api-strategy")
+    router.register("runs", RunViewSet, basename="api-run")
+    router.register("outcomes", OutcomeViewSet, basename="api-outcome")
+    router.register("rule-kinds", RuleKindViewSet, basename="api-rule-kind")

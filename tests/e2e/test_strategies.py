@@ -1,0 +1,66 @@
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from programs.strategies.models import Strategy
+from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.partners.factories import PartnerFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_manager_tightens_a_rule_previews_publishes_runs_and_finds_the_outcome_in_the_inbox(page):
+    # given: two business partners quiet for 90 days, owned by Maria; v1 asks after 120 days
+    manager = UserFactory(email="maria@example.com", username="maria@example.com", first_name="Maria")
+    quiet = timezone.now() - timedelta(days=90)
+    for name in ("Helix Health", "Nordwind Capital"):
+        PartnerFactory(name=name, type="business", status="active", last_activity_at=quiet, owner=manager)
+    strategy = Strategy.objects.get(partner_type="business")
+    # when: log in and open the strategy
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(manager.email)
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name=re.compile("log in|sign in", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/$"))
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Strategies").click()
+    page.get_by_role("link", name=strategy.name).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(strategy.name)
+    # when: edit the inactivity rule's threshold from 120 to 60 days and publish
+    page.get_by_role("link", name="Edit").click()
+    inactivity = page.get_by_role("region", name="Rule 2: Inactivity")
+    days = inactivity.get_by_role("spinbutton", name="Days")
+    expect(days).to_have_value("120")
+    days.fill("60")
+    page.get_by_label("Version note").fill("Re-engage sooner")
+    page.get_by_role("button", name="Publish version 2").click()
+    # then
+    expect(page).to_have_url(re.compile(rf"/strategies/{strategy.pk}/$"))
+    expect(page.get_by_role("alert")).to_contain_text("Published version 2")
+    expect(page.get_by_role("region", name="Rules of version 2")).to_contain_text("60 days")
+    # when: preview the new version
+    page.get_by_role("button", name="Preview").click()
+    progress = page.locator("#progress")
+    expect(progress).to_contain_text("Succeeded")
+    progress.get_by_role("link", name="See the preview result").click()
+    # then: it would create the two re-engagement tasks, and nothing was created yet
+    expect(page.get_by_role("heading", level=1)).to_have_text("Preview result")
+    expect(page.locator(".prm-figure-create .prm-figure-value")).to_have_text("2")
+    expect(page.get_by_role("region", name=re.compile("Would create"))).to_contain_text("Re-engage Helix Health")
+    assert strategy.outcomes.count() == 0
+    # when: run it for real
+    page.get_by_role("link", name=strategy.name).click()
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator("#progress")).to_contain_text("Succeeded")
+    expect(page.locator("#progress")).to_contain_text("2 / 2")
+    # then: the new outcome waits in Maria's inbox
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Inbox").click()
+    row = page.get_by_role("row", name=re.compile("Re-engage Helix Health"))
+    expect(row).to_contain_text(f"{strategy.name} v2")
+    expect(row).to_contain_text("No activity for 90 days")
+    # when: mark it done
+    row.get_by_role("button", name=re.compile("Mark .* done")).click()
+    expect(page.get_by_role("alert")).to_contain_text("was marked done")
+    expect(page.get_by_role("row", name=re.compile("Re-engage Helix Health"))).to_have_count(0)
