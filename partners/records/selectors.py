@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 
@@ -55,4 +56,34 @@ def review_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySet[B
     """Business reviews of partners the user may see, by partner, most recent first."""
     return _of_visible(BusinessReview.objects.all(), user=user, partner_ids=partner_ids).order_by(
         "partner_id", "-held_on", "-id"
+    )
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    key: str
+    latest: ReportedMetric
+    recent: list[ReportedMetric]  # newest first, up to six periods
+
+
+@dataclass(frozen=True)
+class PartnerRecords:
+    agreements: list[Agreement]
+    documents: list[PartnerDocument]
+    metrics: list[MetricSeries]
+    reviews: list[BusinessReview]
+
+
+def partner_records(*, user, partner_id: int, today: date, reviews: int = 5) -> PartnerRecords:
+    """What the partner page shows of the relationship, in four queries: agreements, documents,
+    the last year of each reported metric, and the latest reviews."""
+    ids = [partner_id]
+    series: dict[str, list[ReportedMetric]] = {}
+    for metric in metric_list(user=user, partner_ids=ids, since=today - timedelta(days=365)):
+        series.setdefault(metric.key, []).append(metric)
+    return PartnerRecords(
+        agreements=list(agreement_list(user=user, partner_ids=ids).order_by("status", "end_on", "id")),
+        documents=list(document_list(user=user, partner_ids=ids).order_by("kind", "-issued_on", "-id")),
+        metrics=[MetricSeries(key, values[0], values[:6]) for key, values in sorted(series.items())],
+        reviews=list(review_list(user=user, partner_ids=ids)[:reviews]),
     )

@@ -6,10 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
 from partners import selectors, services
 from partners.forms import PartnerForm, PartnerStatusForm
+from partners.records.selectors import partner_records
 from partners.services import InvalidStatusTransition
 from partners.views.access import (
     _partial_wanted,
@@ -85,6 +87,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "verticals": [(slug, verticals.get(slug, slug)) for slug in partner.verticals],
             "can_write": can_write(request.user),
             "next": request.get_full_path(),
+            "records": partner_records(user=request.user, partner_id=partner.pk, today=timezone.localdate()),
+            "today": timezone.localdate(),
             **panels,
         },
     )

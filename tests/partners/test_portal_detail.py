@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import contact_add, partner_create
 from programs.strategies.models import HealthScore, Outcome, Strategy
 from tests.factories import UserFactory
@@ -194,15 +195,22 @@ def test_partner_page_query_count_is_flat(staff_client, manager, rows, django_as
             title=f"Task {index}", explanation="Quiet.", dedupe_key=f"k{index}", assignee=manager,
         )  # fmt: skip
         HealthScore.objects.create(partner=partner, day=timezone.localdate() - timedelta(days=index), score=50 + index)
+        day = timezone.localdate() - timedelta(days=30 * (index + 1))
+        Agreement.objects.create(partner=partner, kind="reseller", title=f"Reseller {index}", start_on=day)
+        PartnerDocument.objects.create(partner=partner, kind="kyc", title=f"KYC {index}", file="demo/kyc.pdf")
+        ReportedMetric.objects.create(partner=partner, key="csat", period_start=day, period_end=day, value=4)
+        BusinessReview.objects.create(partner=partner, kind="business_review", held_on=day)
     # when: session, user, partner and owner, timeline with actors, contacts, region and
-    # vertical names, role; open outcomes (strategy, version, assignee joined), health trend
-    with django_assert_max_num_queries(10):
+    # vertical names, role; open outcomes (strategy, version, assignee joined), health trend;
+    # agreements, documents, metrics, reviews
+    with django_assert_max_num_queries(14):
         response = staff_client.get(f"/partners/{partner.pk}/")
     # then
     assert response.status_code == 200
     html = response.content.decode()
     assert html.count('class="prm-timeline-item"') == rows
     assert html.count("/close/") == rows
+    assert html.count("Reseller ") == rows
     assert 'id="chart-health"' in html
 
 
