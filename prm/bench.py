@@ -201,8 +201,10 @@ def _strategies_workload(env: dict, workers: int) -> tuple[int, float, int, int]
     try:
         run = subprocess.run(
             [sys.executable, "-c", STRATEGIES_SCRIPT.replace("{measure}", "False")],
-            cwd=ROOT, env=env, check=True, text=True, capture_output=True, timeout=900,
+            cwd=ROOT, env=env, text=True, capture_output=True, timeout=900,
         )  # fmt: skip
+        if run.returncode:
+            raise SystemExit(f"bench: the strategy runs failed:\n{run.stderr[-3000:]}")
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -194,15 +194,19 @@ class RunSerializer(serializers.ModelSerializer):
     version = serializers.IntegerField(source="version.number", read_only=True)
     strategy_name = serializers.CharField(source="strategy.name", read_only=True)
     progress = serializers.SerializerMethodField(help_text="Partners evaluated out of the total, 0-100.")
+    draft = serializers.SerializerMethodField(help_text="For a preview of unpublished rules: those rules.")
 
     class Meta:
         model = StrategyRun
         fields = [
             "id", "strategy", "version", "trigger", "dry_run", "status", "partners_total", "partners_evaluated",
             "outcomes_created", "outcomes_unchanged", "outcomes_closed", "started_at", "finished_at", "error",
-            "version_id", "strategy_name", "progress", "requested_by", "created_at",
+            "version_id", "strategy_name", "progress", "requested_by", "created_at", "draft",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_draft(self, run) -> list | None:
+        return run.rules
 
     def get_progress(self, run) -> int:
         if run.status == StrategyRun.Status.SUCCEEDED:
@@ -274,4 +278,10 @@ class RuleKindSerializer(serializers.Serializer):
     params = serializers.ListField(
         child=serializers.DictField(),
         help_text='Each parameter\'s schema: {"name", "type", "required", "default", "min", "max", "choices", …}.',
+    )
+
+
+class PreviewRequestSerializer(serializers.Serializer):
+    rules = serializers.ListField(
+        child=serializers.DictField(), required=False, help_text="A draft to preview instead of the current version."
     )

@@ -130,19 +130,21 @@ class StrategyViewSet(
         page = self.paginate_queryset(strategy_versions(strategy_id=strategy.pk))
         return self.get_paginated_response(s.StrategyVersionSerializer(page, many=True).data)
 
-    def _start(self, request, *, dry_run: bool) -> Response:
+    def _start(self, request, *, dry_run: bool, rules: list | None = None) -> Response:
         strategy = self.get_object()
-        run = strategy_start_run(strategy_id=strategy.pk, actor=request.user, dry_run=dry_run)
+        run = strategy_start_run(strategy_id=strategy.pk, actor=request.user, dry_run=dry_run, rules=rules)
         response = Response(s.RunSerializer(run_list().get(pk=run.pk)).data, status=status.HTTP_202_ACCEPTED)
         response["Location"] = f"/api/v1/runs/{run.pk}/"
         return response
 
-    @extend_schema(request=None, responses={202: s.RunSerializer, 409: CONFLICT})
+    @extend_schema(request=s.PreviewRequestSerializer, responses={202: s.RunSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"])
     def preview(self, request, pk=None):
-        """Start a dry run of the current version: it stores what it would create, keep and close
-        (see /runs/{id}/diff/) and changes nothing else."""
-        return self._start(request, dry_run=True)
+        """Start a dry run: it stores what the current version, or the draft ``rules`` given, would
+        create, keep and close (see /runs/{id}/diff/) and changes nothing else."""
+        body = s.PreviewRequestSerializer(data=request.data or {})
+        body.is_valid(raise_exception=True)
+        return self._start(request, dry_run=True, rules=body.validated_data.get("rules"))
 
     @extend_schema(request=None, responses={202: s.RunSerializer, 409: CONFLICT})
     @action(detail=True, methods=["post"], url_path="run")

@@ -140,8 +140,9 @@ def strategy_edit(
     return Strategy.objects.select_related("current_version").get(pk=strategy.pk)
 
 
-def strategy_start_run(*, strategy_id: int, actor, dry_run: bool) -> StrategyRun:
-    """Start a manual run (or a preview) of the strategy's current version.
+def strategy_start_run(*, strategy_id: int, actor, dry_run: bool, rules: list[dict] | None = None) -> StrategyRun:
+    """Start a manual run (or a preview) of the strategy's current version, or a preview of
+    unpublished ``rules``.
 
     A live run while one is queued or running returns that one (``run_start``); a strategy
     without a published version raises StrategyUnpublished instead of failing in the database.
@@ -149,7 +150,9 @@ def strategy_start_run(*, strategy_id: int, actor, dry_run: bool) -> StrategyRun
     if not Strategy.objects.filter(pk=strategy_id, current_version__isnull=False).exists():
         Strategy.objects.get(pk=strategy_id)  # DoesNotExist (404) for a strategy that is not there
         raise StrategyUnpublished()
-    return run_start(strategy_id=strategy_id, actor=actor, trigger=StrategyRun.Trigger.MANUAL, dry_run=dry_run)
+    return run_start(
+        strategy_id=strategy_id, actor=actor, trigger=StrategyRun.Trigger.MANUAL, dry_run=dry_run, rules=rules
+    )
 
 
 @transaction.atomic

@@ -94,6 +94,9 @@ class StrategyRun(models.Model):
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     partner_ids = ArrayField(models.BigIntegerField(), null=True, blank=True, help_text="Event runs: these only.")
+    rules = models.JSONField(
+        null=True, blank=True, help_text="A preview of an unpublished draft: these rules instead of the version's."
+    )
     partners_total = models.PositiveIntegerField(default=0)
     partners_evaluated = models.PositiveIntegerField(default=0)
     outcomes_created = models.PositiveIntegerField(default=0)

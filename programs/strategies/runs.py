@@ -19,6 +19,7 @@ from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from partners.models import Partner
+from prm.errors import FieldErrors
 from programs.strategies.facts import partner_facts
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
 from programs.strategies.rules import OutcomeDraft, build_rules
@@ -38,14 +39,29 @@ class Produced:
 
 
 def run_start(
-    *, strategy_id: int, actor, trigger: str, dry_run: bool = False, partner_ids: list[int] | None = None
+    *,
+    strategy_id: int,
+    actor,
+    trigger: str,
+    dry_run: bool = False,
+    partner_ids: list[int] | None = None,
+    rules: list[dict] | None = None,
 ) -> StrategyRun:
     """Queue a run of the strategy's current version and plan it after commit.
 
-    A second live full run while one is queued or running returns that one (the database
-    allows one), so two "run now" clicks start one run.
+    ``rules`` previews an unpublished draft instead (dry runs only; validated like a publish,
+    FieldErrors when invalid). A second live full run while one is queued or running returns
+    that one (the database allows one), so two "run now" clicks start one run.
     """
+    from programs.strategies.services import rules_errors
     from programs.strategies.tasks import plan_run
+
+    if rules is not None:
+        if not dry_run:
+            raise ValueError("only a preview runs unpublished rules; publish them to run them live")
+        errors = rules_errors(rules)
+        if errors:
+            raise FieldErrors(errors)
 
     strategy = Strategy.objects.select_related("current_version").get(pk=strategy_id)
     try:
@@ -56,6 +72,7 @@ def run_start(
                 trigger=trigger,
                 dry_run=dry_run,
                 partner_ids=partner_ids,
+                rules=rules,
                 requested_by=actor if actor and actor.pk else None,
             )
     except IntegrityError:
@@ -98,7 +115,7 @@ def run_plan(*, run_id: int) -> int:
 
 
 def _produce(run: StrategyRun, partner_ids: list[int], today: date) -> list[Produced]:
-    rules, errors = build_rules(run.version.rules)
+    rules, errors = build_rules(run.rules if run.rules is not None else run.version.rules)
     if errors:  # versions are validated when published; this is a bug, not bad input
         raise ValueError(f"version {run.version_id} has invalid rules: {errors}")
     produced = []

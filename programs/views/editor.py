@@ -17,6 +17,7 @@ from prm.errors import FieldErrors
 from programs.forms import StrategySettingsForm
 from programs.strategies import editing, services
 from programs.strategies.rules import RULES
+from programs.strategies.runs import run_start
 from programs.views.display import describe_rules
 from programs.views.strategy_pages import _strategy_or_404
 
@@ -59,7 +60,7 @@ def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
     strategy = _strategy_or_404(pk)
     current = strategy.current_version
     specs = list(current.rules) if current else []
-    note, rule_errors, error_lines = "", {}, []
+    note, rule_errors, error_lines, preview = "", {}, [], None
     settings_form = StrategySettingsForm(strategy=strategy)
     status = 200
     if request.method == "POST" and request.POST.get("form") == "settings":
@@ -93,13 +94,23 @@ def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             specs, error_lines = [], ["The rules could not be read; reload the page and try again."]
         else:
             try:
-                version = services.strategy_publish(strategy_id=pk, actor=request.user, rules=specs, note=note)
+                if request.POST.get("action") == "preview":
+                    preview = run_start(strategy_id=pk, actor=request.user, trigger="manual", dry_run=True, rules=specs)
+                else:
+                    version = services.strategy_publish(strategy_id=pk, actor=request.user, rules=specs, note=note)
             except FieldErrors as exc:
                 rule_errors = exc.errors.get("rules", {})
-                error_lines = _error_list(rule_errors, specs if isinstance(specs, list) else [])
+                if not isinstance(rule_errors, dict):
+                    error_lines = list(rule_errors)
+                    rule_errors = {}
+                else:
+                    error_lines = _error_list(rule_errors, specs if isinstance(specs, list) else [])
             else:
-                messages.success(request, f"Published version {version.number}.")
-                return redirect("strategy-detail", pk=pk)
+                if request.POST.get("action") != "preview":
+                    messages.success(request, f"Published version {version.number}.")
+                    return redirect("strategy-detail", pk=pk)
+                # the draft stays in the editor; the preview's progress and result show beside it
+                status = 200
     ref = reference()
     return render(
         request,
@@ -119,6 +130,7 @@ def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "note": note,
             "error_lines": error_lines,
             "settings_form": settings_form,
+            "preview": preview,
             "next_number": (current.number + 1) if current else 1,
         },
         status=status,

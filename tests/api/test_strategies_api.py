@@ -429,3 +429,24 @@ def test_run_list_query_count_is_flat(manager_client, strategy, manager, rows, d
         response = manager_client.get("/api/v1/runs/?page_size=20")
     # then
     assert len(response.json()["results"]) == rows
+
+
+def test_preview_of_a_draft_through_the_api_publishes_nothing(manager_client, django_capture_on_commit_callbacks):
+    # given
+    from programs.strategies.models import Strategy
+
+    strategy = Strategy.objects.get(partner_type="business")
+    draft = [{"kind": "inactivity", "params": {"days": 45}, "scope": {}}]
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = manager_client.post(f"/api/v1/strategies/{strategy.pk}/preview/", {"rules": draft}, format="json")
+    bad = manager_client.post(
+        f"/api/v1/strategies/{strategy.pk}/preview/", {"rules": [{"kind": "telepathy"}]}, format="json"
+    )
+    # then
+    assert response.status_code == 202
+    assert response.json()["draft"] == draft
+    assert response.json()["dry_run"] is True
+    assert bad.status_code == 400
+    assert "rules" in bad.json()
+    assert strategy.versions.count() == 1

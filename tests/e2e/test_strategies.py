@@ -28,30 +28,32 @@ def test_manager_tightens_a_rule_previews_publishes_runs_and_finds_the_outcome_i
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Strategies").click()
     page.get_by_role("link", name=strategy.name).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(strategy.name)
-    # when: edit the inactivity rule's threshold from 120 to 60 days and publish
+    # when: edit the inactivity rule's threshold from 120 to 60 days and preview the draft
     page.get_by_role("link", name="Edit").click()
     inactivity = page.get_by_role("region", name="Rule 2: Inactivity")
     days = inactivity.get_by_role("spinbutton", name="Days")
     expect(days).to_have_value("120")
     days.fill("60")
+    page.get_by_role("button", name="Preview this draft").click()
+    # then: the preview shows the difference (two re-engagement tasks to create), the draft is
+    # still in the editor, and nothing was published or created
+    progress = page.locator("#draft-preview #progress")
+    expect(progress).to_contain_text("Succeeded")
+    expect(progress).to_contain_text("a draft (based on v1)")
+    expect(progress.locator(".prm-counts div").first).to_contain_text("2")
+    expect(page.get_by_role("region", name="Rule 2: Inactivity").get_by_role("spinbutton", name="Days")).to_have_value(
+        "60"
+    )
+    assert strategy.outcomes.count() == 0
+    assert strategy.versions.count() == 1
+    # when: publish the draft
     page.get_by_label("Version note").fill("Re-engage sooner")
     page.get_by_role("button", name="Publish version 2").click()
     # then
     expect(page).to_have_url(re.compile(rf"/strategies/{strategy.pk}/$"))
     expect(page.get_by_role("alert")).to_contain_text("Published version 2")
     expect(page.get_by_role("region", name="Rules of version 2")).to_contain_text("60 days")
-    # when: preview the new version
-    page.get_by_role("button", name="Preview").click()
-    progress = page.locator("#progress")
-    expect(progress).to_contain_text("Succeeded")
-    progress.get_by_role("link", name="See the preview result").click()
-    # then: it would create the two re-engagement tasks, and nothing was created yet
-    expect(page.get_by_role("heading", level=1)).to_have_text("Preview result")
-    expect(page.locator(".prm-figure-create .prm-figure-value")).to_have_text("2")
-    expect(page.get_by_role("region", name=re.compile("Would create"))).to_contain_text("Re-engage Helix Health")
-    assert strategy.outcomes.count() == 0
     # when: run it for real
-    page.get_by_role("link", name=strategy.name).click()
     page.get_by_role("button", name="Run now").click()
     expect(page.locator("#progress")).to_contain_text("Succeeded")
     expect(page.locator("#progress")).to_contain_text("2 / 2")

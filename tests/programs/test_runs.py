@@ -213,3 +213,29 @@ def test_an_event_run_evaluates_only_its_partners(strategy, manager, django_capt
     assert event.partners_total == 1
     assert list(Outcome.objects.values_list("partner_id", flat=True)) == [one.pk]
     assert PreviewEntry.objects.count() == 0
+
+
+def test_a_draft_is_previewed_without_being_published(strategy, manager, django_capture_on_commit_callbacks):
+    # given: today's version asks after 30 days; one partner has been quiet for 90
+    quiet_partners(1)
+    run(strategy, manager, django_capture_on_commit_callbacks)
+    draft = [{"kind": "inactivity", "params": {"days": 120}, "scope": {}}]
+    # when
+    preview = run(strategy, manager, django_capture_on_commit_callbacks, dry_run=True, rules=draft)
+    # then: the draft would close the open outcome; nothing was published or changed
+    diff = run_diff(run_id=preview.pk)
+    assert (len(diff["create"]), len(diff["keep"]), len(diff["close"])) == (0, 0, 1)
+    strategy.refresh_from_db()
+    assert strategy.versions.count() == 2
+    assert Outcome.objects.filter(state="open").count() == 1
+
+
+def test_an_invalid_draft_is_refused_and_only_previews_run_drafts(strategy, manager):
+    # when / then
+    from prm.errors import FieldErrors
+
+    with pytest.raises(FieldErrors):
+        run_start(strategy_id=strategy.pk, actor=manager, trigger="manual", dry_run=True, rules=[{"kind": "x"}])
+    with pytest.raises(ValueError):
+        run_start(strategy_id=strategy.pk, actor=manager, trigger="manual", rules=INACTIVITY)
+    assert not StrategyRun.objects.exists()
