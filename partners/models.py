@@ -224,6 +224,26 @@ class Activity(models.Model):
         return f"{self.created_at:%Y-%m-%d} {self.kind}: {self.message}"
 
 
+class PartnerUser(models.Model):
+    """A login that belongs to one partner organisation, with its role there."""
+
+    class Role(models.TextChoices):
+        PARTNER_ADMIN = "partner_admin", "Partner admin"
+        PARTNER_MEMBER = "partner_member", "Partner member"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_user")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="users")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PARTNER_MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner_id", "user_id"]
+        indexes = [models.Index(fields=["partner", "role"], name="partner_user_partner_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.partner} ({self.get_role_display()})"
+
+
 class ApiToken(AbstractAuthToken):
     """A knox token with a label, so a user can tell its integrations apart and revoke one."""
 

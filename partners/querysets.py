@@ -5,7 +5,24 @@ from django.db import models
 
 class PartnerQuerySet(models.QuerySet):
     def visible_to(self, user) -> "PartnerQuerySet":
-        """Staff see every partner; anyone else sees none (partner logins see their own, later)."""
-        if user.is_authenticated and user.is_active and user.is_staff:
+        """Staff see every partner; a partner's login sees its own organisation (unless it was
+        terminated); anyone else sees none. Every read of partner data starts here."""
+        if not (user.is_authenticated and user.is_active):
+            return self.none()
+        if user.is_staff:
             return self
-        return self.none()
+        partner_id = partner_id_of(user)
+        if partner_id is None:
+            return self.none()
+        return self.filter(pk=partner_id).exclude(status="terminated")
+
+
+def partner_id_of(user) -> int | None:
+    """The organisation of a partner's login, or None for staff and strangers (cached per user object)."""
+    if not user.is_authenticated or user.is_staff:
+        return None
+    if not hasattr(user, "_partner_id"):
+        from partners.models import PartnerUser
+
+        user._partner_id = PartnerUser.objects.filter(user_id=user.pk).values_list("partner_id", flat=True).first()
+    return user._partner_id

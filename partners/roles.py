@@ -7,8 +7,11 @@ class Role:
     ADMIN = "admin"
     MANAGER = "manager"
     ANALYST = "analyst"
+    PARTNER_ADMIN = "partner_admin"
+    PARTNER_MEMBER = "partner_member"
 
     STAFF = (ADMIN, MANAGER, ANALYST)
+    PARTNER = (PARTNER_ADMIN, PARTNER_MEMBER)
     GROUP_NAMES = {MANAGER: "Partner managers", ANALYST: "Analysts"}
 
 
@@ -18,6 +21,11 @@ def role_of(user) -> str | None:
         return None
     if user.is_superuser:
         return Role.ADMIN
+    if not user.is_staff:
+        from partners.models import PartnerUser
+
+        link = PartnerUser.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+        return link
     names = {group.name for group in user.groups.all()}
     for role in (Role.MANAGER, Role.ANALYST):
         if Role.GROUP_NAMES[role] in names:

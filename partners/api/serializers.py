@@ -3,6 +3,7 @@ from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+from partners.querysets import partner_id_of
 from partners.roles import role_of
 
 
@@ -22,8 +23,8 @@ class MeSerializer(serializers.Serializer):
         return role_of(user)
 
     def get_partner(self, user) -> int | None:
-        # partner organisations arrive with partner logins; staff belong to none
-        return None
+        """The caller's partner organisation; staff belong to none."""
+        return partner_id_of(user)
 
     def get_auth(self, user) -> str:
         return "token" if self.context["request"].auth is not None else "session"

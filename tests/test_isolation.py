@@ -1,0 +1,137 @@
+"""Isolation proof: a login of partner A walks every URL of the site and the API with the ids of
+partner B's objects, and never reads or changes any of them.
+
+The walk covers every URL pattern, so a URL added later is covered without anyone remembering to.
+"""
+
+import itertools
+import re
+from datetime import date
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from partners.models import Activity, Contact, PartnerUser
+from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+from partners.services import api_token_create
+from programs.strategies.models import Outcome, Strategy, StrategyRun
+from tests.factories import UserFactory
+from tests.partners.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+SECRET = "Zanzibar-Quokka"  # appears only in partner B's data
+
+
+def _patterns(resolver=None, prefix=""):
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern).lstrip("^").removesuffix("\\Z").rstrip("$")
+        if isinstance(entry, URLResolver):
+            yield from _patterns(entry, route)
+        elif isinstance(entry, URLPattern):
+            yield route
+
+
+def _paths(route: str, values: dict[str, list[str]]) -> list[str]:
+    """Concrete paths for a route, each parameter filled with every candidate value."""
+    route = route.lstrip("^").rstrip("$").replace("\\Z", "")
+    names = re.findall(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)", route)
+    names = [a or b for a, b in names]
+    if "(?P<format>" in route or "\\.(?P<format>" in route:
+        return []  # DRF's format suffixes add nothing
+    paths = []
+    for combo in itertools.product(*(values.get(name, values["*"]) for name in names)):
+        path = route
+        for value in combo:
+            path = re.sub(r"<(?:\w+:)?\w+>|\(\?P<\w+>[^)]*\)", value, path, count=1)
+        paths.append("/" + path.replace("\\", ""))
+    return paths or ["/" + route.replace("\\", "")]
+
+
+@pytest.fixture
+def two_partners():
+    alpha = PartnerFactory(name="Alpha Labs", type="business")
+    bravo = PartnerFactory(name=f"Bravo {SECRET}", type="business", website="https://bravo.example")
+    contact = Contact.objects.create(partner=bravo, name=f"Ines {SECRET}", email="ines@bravo.example", role="primary")
+    Activity.objects.create(partner=bravo, kind="note", message=f"Met {SECRET}")
+    today = date(2026, 11, 1)
+    records = [
+        Agreement.objects.create(partner=bravo, kind="reseller", title=f"Deal {SECRET}", start_on=today),
+        PartnerDocument.objects.create(partner=bravo, kind="kyc", title=f"KYC {SECRET}", file="x/kyc.pdf"),
+        ReportedMetric.objects.create(partner=bravo, key="csat", period_start=today, period_end=today, value=4),
+        BusinessReview.objects.create(partner=bravo, kind="business_review", held_on=today, notes=SECRET),
+    ]
+    strategy = Strategy.objects.get(partner_type="business")
+    run = StrategyRun.objects.create(strategy=strategy, version=strategy.current_version, trigger="manual")
+    outcome = Outcome.objects.create(
+        partner=bravo, strategy=strategy, version=strategy.current_version, run=run, rule_kind="inactivity",
+        kind="task", title=f"Call {SECRET}", explanation=SECRET, dedupe_key="b",
+    )  # fmt: skip
+    bravo_user = UserFactory(is_staff=False, first_name=SECRET)
+    PartnerUser.objects.create(user=bravo_user, partner=bravo, role="partner_admin")
+    token, _ = api_token_create(user=bravo_user)
+    ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, *(record.pk for record in records)]
+    return alpha, bravo, {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key]}
+
+
+@pytest.fixture
+def alpha_client(client, two_partners):
+    alpha = two_partners[0]
+    user = UserFactory(is_staff=False, email="amy@alpha.example", username="amy@alpha.example")
+    PartnerUser.objects.create(user=user, partner=alpha, role="partner_admin")
+    client.force_login(user)
+    return client
+
+
+def _walk(client, bravo, values, *, write: bool = True) -> tuple[list, list, int]:
+    """Every URL with B's ids: read, filtered and searched, then changed and deleted."""
+    routes = [route for route in _patterns() if not route.startswith("admin/")]
+    leaks, errors, visited = [], [], 0
+    for route in routes:
+        for path in _paths(route, values):
+            for query in ("", f"?partner={bravo.pk}", f"?search={SECRET}", f"?q={SECRET}"):
+                response = client.get(path + query)
+                visited += 1
+                if response.status_code >= 500:
+                    errors.append((path + query, response.status_code))
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                if response.status_code < 300 and SECRET.encode() in body:
+                    leaks.append(("GET", path + query, response.status_code))
+            for method in ("patch", "put", "post", "delete") if write else ():
+                response = getattr(client, method)(
+                    path, data={"name": "Hacked", "partner": bravo.pk, "state": "done"}, content_type="application/json"
+                )
+                body = b"".join(response.streaming_content) if response.streaming else response.content
+                if response.status_code >= 500:
+                    errors.append((method, path, response.status_code))
+                elif response.status_code < 300 and SECRET.encode() in body:
+                    leaks.append((method, path, response.status_code))
+    return leaks, errors, visited
+
+
+def test_a_partner_user_reads_and_changes_nothing_of_another_partner_anywhere(alpha_client, two_partners):
+    # given
+    _, bravo, values = two_partners
+    before = (bravo.name, Contact.objects.filter(partner=bravo).count(), Outcome.objects.get(partner=bravo).state)
+    # when
+    leaks, errors, visited = _walk(alpha_client, bravo, values)
+    # then
+    assert visited > 300
+    assert leaks == []
+    assert errors == []
+    bravo.refresh_from_db()
+    after = (bravo.name, Contact.objects.filter(partner=bravo).count(), Outcome.objects.get(partner=bravo).state)
+    assert after == before
+
+
+def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners, manager):
+    # given: a manager may see every partner, so the same walk must find B's data
+    _, bravo, values = two_partners
+    client.force_login(manager)
+    # when
+    leaks, errors, _ = _walk(client, bravo, values, write=False)
+    # then: the walk really reaches B's data (and nothing answers 500 to a manager either)
+    found = {path.split("?")[0] for _, path, _ in leaks}
+    assert f"/api/v1/partners/{bravo.pk}/" in found
+    assert f"/partners/{bravo.pk}/" in found
+    assert "/partners/export.csv" in found
+    assert errors == []
