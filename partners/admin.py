@@ -3,7 +3,7 @@ whose services write the timeline, so the admin shows partners read-only."""
 
 from django.contrib import admin, messages
 
-from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+from partners.models import Activity, ApiToken, AuditEvent, Contact, Partner, Region, Vertical
 from partners.reference import reference_changed
 
 
@@ -41,6 +41,15 @@ class PartnerAdmin(ReadOnlyAdmin):
     list_select_related = ["owner"]
     exclude = ["facets", "search_document"]
     inlines = [ContactInline]
+    show_full_result_count = False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "identifier", "subject", "actor", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["identifier", "subject__email", "actor__email"]
+    list_select_related = ["subject", "actor"]
     show_full_result_count = False
 
 

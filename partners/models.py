@@ -244,6 +244,43 @@ class PartnerUser(models.Model):
         return f"{self.user} at {self.partner} ({self.get_role_display()})"
 
 
+class AuditEvent(models.Model):
+    """Who did what to whose access: log-ins, failed log-ins, deactivations, role changes.
+
+    Rows are only ever added; admins read them in the admin site.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", "Logged in"
+        LOGIN_FAILED = "login_failed", "Failed log-in"
+        LOGOUT = "logout", "Logged out"
+        USER_DEACTIVATED = "user_deactivated", "User deactivated"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
+
+    action = models.CharField(max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    identifier = models.CharField(max_length=254, blank=True, help_text="The e-mail tried, for failed log-ins.")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at"], name="audit_time"),
+            models.Index(fields=["subject", "-created_at"], name="audit_subject_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.identifier or self.subject_id}"
+
+
 class ApiToken(AbstractAuthToken):
     """A knox token with a label, so a user can tell its integrations apart and revoke one."""
 

@@ -135,8 +135,8 @@ TEMPLATES = [
 # --- authentication ------------------------------------------------------------------
 
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "partners.backends.PartnerAwareModelBackend",
+    "partners.backends.PartnerAwareAllauthBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

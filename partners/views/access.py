@@ -8,9 +8,11 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from partners import selectors
 from partners.models import Contact, Partner
+from partners.querysets import partner_id_of
 from partners.roles import Role, role_of
 
 WRITER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
@@ -22,13 +24,16 @@ def can_write(user) -> bool:
 
 
 def portal_view(view: Callable | None = None, *, write: bool = False):
-    """Log-in required and staff only (others get a 404, as for a partner they may not see);
+    """Log-in required and staff only: a partner's login is sent to its portal at /partner/, anyone
+    else gets a 404 (as for a partner they may not see);
     ``write=True`` also requires a writer's role, else 403, for GET and POST alike."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_staff:
+                if partner_id_of(request.user) is not None:  # a partner's login: its own portal
+                    return redirect("partner_portal:home")
                 raise Http404
             if write and not can_write(request.user):
                 raise PermissionDenied

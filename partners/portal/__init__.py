@@ -1,0 +1,1 @@
+"""The partner self-service portal at /partner/: pages for the logins of one partner organisation."""

@@ -1,0 +1,51 @@
+"""Who may open the partner portal and who may write in it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from partners import selectors
+from partners.models import Partner, PartnerUser
+
+
+def partner_view(view: Callable | None = None, *, write: bool = False):
+    """Log-in required; staff go to the manager portal; a login without an organisation, or whose
+    organisation was terminated, gets a 404; ``write=True`` also requires the partner_admin role
+    (else 403, GET and POST alike).
+
+    The view finds its organisation (read through ``visible_to``) on ``request.partner`` and the
+    login's membership on ``request.partner_user``; templates use the latter for the navbar.
+    """
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.user.is_staff:
+                return redirect("dashboard")
+            membership = PartnerUser.objects.filter(user_id=request.user.pk).only("id", "role", "partner_id").first()
+            if membership is None:
+                raise Http404
+            try:
+                partner = selectors.partner_get(user=request.user, partner_id=membership.partner_id)
+            except Partner.DoesNotExist:  # terminated: visible_to shows nothing any more
+                raise Http404 from None
+            if write and membership.role != PartnerUser.Role.PARTNER_ADMIN:
+                raise PermissionDenied
+            request.partner = partner
+            request.partner_user = membership
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate(view) if view is not None else decorate
+
+
+def can_write(request: HttpRequest) -> bool:
+    """Partner admins change their organisation's data; members only read."""
+    return request.partner_user.role == PartnerUser.Role.PARTNER_ADMIN

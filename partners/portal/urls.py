@@ -1,0 +1,21 @@
+"""The partner self-service portal, included at /partner/; names live in the ``partner_portal``
+namespace (``{% url 'partner_portal:home' %}``), apart from the manager portal's."""
+
+from django.urls import path
+
+from partners.portal import contacts, documents, home, metrics, profile, timeline
+
+app_name = "partner_portal"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("profile/", profile.profile_edit, name="profile"),
+    path("contacts/", contacts.contact_list, name="contacts"),
+    path("contacts/new/", contacts.contact_add, name="contact-add"),
+    path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact-edit"),
+    path("contacts/<int:contact_id>/remove/", contacts.contact_remove, name="contact-remove"),
+    path("documents/", documents.document_list_page, name="documents"),
+    path("documents/upload/", documents.document_upload, name="document-upload"),
+    path("metrics/", metrics.metric_list_page, name="metrics"),
+    path("timeline/", timeline.timeline, name="timeline"),
+]

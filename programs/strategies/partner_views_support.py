@@ -1,0 +1,18 @@
+"""Reads of strategy outcomes for the partner self-service portal (partners.portal imports this
+lazily: ``programs`` builds on ``partners``, never the reverse at import time)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from programs.strategies.models import Outcome
+from programs.strategies.selectors import OutcomeFilters, outcome_list
+
+PARTNER_AUDIENCE = "partner"
+
+
+def partner_open_requests(*, user, partner_id: int) -> QuerySet[Outcome]:
+    """Open outcomes addressed to the partner itself ("what we need from you"), soonest due first;
+    empty for a partner the user may not see (outcome_list starts from visible_to)."""
+    filters = OutcomeFilters(partner=(partner_id,), state=(Outcome.State.OPEN,))
+    return outcome_list(user=user, filters=filters).filter(audience=PARTNER_AUDIENCE)
