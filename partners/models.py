@@ -127,6 +127,9 @@ class Partner(models.Model):
 
     class Meta:
         ordering = ["name", "id"]
+        # partner managers change the partners they own; this lets one change all of them
+        # (partners.roles.can_change_partner); admins hold every permission
+        permissions = [("manage_all_partners", "Can change every partner, not only those they own")]
         indexes = [
             models.Index(fields=["type", "name"], name="partner_type_name"),
             models.Index(fields=["status", "name"], name="partner_status_name"),
@@ -294,4 +297,5 @@ class ApiToken(AbstractAuthToken):
         return f"{self.name or 'token'} ({self.token_key}…) of {self.user}"
 
 
+from partners.invitation_models import Invitation  # noqa: E402,F401
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric  # noqa: E402,F401

@@ -16,9 +16,19 @@ class Role:
 
 
 def role_of(user) -> str | None:
-    """The caller's role, or None for an anonymous user or a login without one."""
+    """The caller's role, or None for an anonymous user or a login without one.
+
+    Remembered on the user object (as Django remembers permissions), so a page asking more than
+    once (can_write, can_change_partner) queries once per request.
+    """
     if not user.is_authenticated:
         return None
+    if not hasattr(user, "_prm_role"):
+        user._prm_role = _role_of(user)
+    return user._prm_role
+
+
+def _role_of(user) -> str | None:
     if user.is_superuser:
         return Role.ADMIN
     if not user.is_staff:
@@ -36,3 +46,23 @@ def role_of(user) -> str | None:
 def role_group(role: str) -> Group:
     group, _ = Group.objects.get_or_create(name=Role.GROUP_NAMES[role])
     return group
+
+
+MANAGE_ALL_PARTNERS = "partners.manage_all_partners"
+
+
+def can_change_partner(user, partner) -> bool:
+    """Whether ``user`` may change ``partner``, its contacts and its records: the one ownership rule.
+
+    Admins change every partner; a partner manager changes the partners they own, or all of them
+    when granted ``partners.manage_all_partners``; analysts, partner logins and visitors change
+    none. Every manager reads all partners (``Partner.objects.visible_to``) whatever this says.
+    Owner first: the permission check costs two queries the first time on a user object.
+    """
+    if not (user.is_authenticated and user.is_staff and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    if role_of(user) != Role.MANAGER:
+        return False
+    return partner.owner_id == user.pk or user.has_perm(MANAGE_ALL_PARTNERS)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from partners.views import contacts, dashboard, partner_list, partner_pages
+from partners.views import contacts, dashboard, invitations, partner_list, partner_pages
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -15,4 +15,8 @@ urlpatterns = [
     path("partners/<int:pk>/contacts/new/", contacts.contact_add, name="partner-contact-add"),
     path("partners/<int:pk>/contacts/<int:contact_id>/edit/", contacts.contact_edit, name="partner-contact-edit"),
     path("partners/<int:pk>/contacts/<int:contact_id>/remove/", contacts.contact_remove, name="partner-contact-remove"),
+    path(
+        "partners/<int:pk>/contacts/<int:contact_id>/invite/", invitations.contact_invite, name="partner-contact-invite"
+    ),
+    path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation-accept"),
 ]

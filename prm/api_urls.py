@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from partners.api.users import InvitationViewSet, UserViewSet
 from partners.api.views import (
     ApiTokenViewSet,
     ContactViewSet,
@@ -21,6 +22,8 @@ router.register("contacts", ContactViewSet, basename="api-contact")
 router.register("regions", RegionViewSet, basename="api-region")
 router.register("verticals", VerticalViewSet, basename="api-vertical")
 router.register("tokens", ApiTokenViewSet, basename="api-token")
+router.register("users", UserViewSet, basename="api-user")
+router.register("invitations", InvitationViewSet, basename="api-invitation")
 register_records(router)
 register_strategies(router)
 

@@ -112,6 +112,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # after allauth's and htmx's: staff without a second factor are sent to set one up
+    "prm.mfa.StaffMfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "prm.urls"
@@ -156,10 +158,20 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[OpenPRM] "
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed log-ins are counted per client address only. A per-account ("key") limit would let
+    # anyone lock a partner or a manager out by failing five times with their e-mail address;
+    # keyed by IP, an attacker's failures slow the attacker's address and nobody else's.
+    # Guessing stays slow (at most 30 an hour from one address), and MFA covers staff accounts.
+    "login_failed": "10/m/ip,30/h/ip",
     "reset_password": "20/m/ip,5/m/key",
 }
+# The address those limits count is the client's: behind the TLS proxy it is the last hop the proxy
+# appends to X-Forwarded-For, not the proxy's own address (which every visitor would share).
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Staff (managers, analysts, admins) must set up TOTP before using the pages (prm.mfa). The API is
+# exempt: its tokens are created only by a user who passed the log-in (and so this check).
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
 
 KNOX_TOKEN_MODEL = "partners.ApiToken"  # noqa: S105 (a model name)
 # knox's own migrations create its default token table even when the model is swapped out
@@ -209,6 +221,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # login roles of /users/ and /invitations/, apart from a contact's "role"
+    "ENUM_NAME_OVERRIDES": {"LoginRoleEnum": "partners.invitation_models.Invitation.Role"},
 }
 
 # --- background jobs -----------------------------------------------------------------

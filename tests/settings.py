@@ -26,3 +26,5 @@ STORAGES = {
 STATIC_ROOT = BASE_DIR / "var" / "test-static"  # noqa: F405
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
+# tests log staff in without a second factor; tests of prm.mfa turn it on with the settings fixture
+MFA_REQUIRED_FOR_STAFF = False

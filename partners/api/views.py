@@ -9,7 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.api.permissions import StaffReadAdminsWrite, StaffReadManagersWrite
+from partners.api.permissions import StaffReadAdminsWrite, StaffReadPartnerChangersWrite, require_change
 from partners.api.serializers import (
     PARTNER_ROW,
     ActivitySerializer,
@@ -80,7 +80,7 @@ class PartnerViewSet(viewsets.ModelViewSet):
     """Partners. DELETE archives (status terminated); responses carry an ETag that writes may send as If-Match."""
 
     serializer_class = PartnerSerializer
-    permission_classes = [StaffReadManagersWrite]
+    permission_classes = [StaffReadPartnerChangersWrite]
     filter_backends = []  # PartnerFilterForm validates, partner_list filters
 
     def get_queryset(self):
@@ -154,7 +154,7 @@ class ContactViewSet(
     """People at partners; at most one primary contact per partner."""
 
     serializer_class = ContactSerializer
-    permission_classes = [StaffReadManagersWrite]
+    permission_classes = [StaffReadPartnerChangersWrite]
     filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
@@ -176,6 +176,7 @@ class ContactViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         partner = data.pop("partner")
+        require_change(self.request.user, [partner])
         serializer.instance = contact_add(partner_id=partner.pk, actor=self.request.user, **data)
 
     def perform_update(self, serializer):

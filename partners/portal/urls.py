@@ -3,7 +3,7 @@ namespace (``{% url 'partner_portal:home' %}``), apart from the manager portal's
 
 from django.urls import path
 
-from partners.portal import contacts, documents, home, metrics, profile, timeline
+from partners.portal import contacts, documents, home, metrics, profile, timeline, users
 
 app_name = "partner_portal"
 
@@ -18,4 +18,6 @@ urlpatterns = [
     path("documents/upload/", documents.document_upload, name="document-upload"),
     path("metrics/", metrics.metric_list_page, name="metrics"),
     path("timeline/", timeline.timeline, name="timeline"),
+    path("users/", users.user_list, name="users"),
+    path("users/<int:user_id>/deactivate/", users.user_deactivate_page, name="user-deactivate"),
 ]

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from partners.api.permissions import StaffReadManagersWrite
+from partners.api.permissions import StaffReadPartnerChangersWrite, require_change
 from partners.models import Partner
 from partners.records import selectors, services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
@@ -90,7 +90,7 @@ class MetricSerializer(_OfVisiblePartner):
 
 
 class _RecordViewSet(viewsets.GenericViewSet):
-    permission_classes = [StaffReadManagersWrite]
+    permission_classes = [StaffReadPartnerChangersWrite]
     filter_backends = []
     model = None
 
@@ -112,10 +112,12 @@ class _RecordViewSet(viewsets.GenericViewSet):
     def records(self):
         raise NotImplementedError
 
-    @staticmethod
-    def _fields(serializer) -> tuple[int, dict]:
+    def _fields(self, serializer) -> tuple[int, dict]:
+        """The partner id and the other fields; a new record needs a partner the caller may change."""
         data = dict(serializer.validated_data)
         partner = data.pop("partner", None)
+        if partner is not None and serializer.instance is None:
+            require_change(self.request.user, [partner])
         return (partner.pk if partner else None), data
 
 
@@ -238,6 +240,7 @@ class MetricViewSet(mixins.ListModelMixin, _RecordViewSet):
             errors = _flat_errors(serializer.errors) if many else serializer.errors
             raise ValidationError(errors)
         rows = serializer.validated_data if many else [serializer.validated_data]
+        require_change(request.user, {row["partner"].pk: row["partner"] for row in rows}.values())
         reports = [
             services.MetricReport(
                 partner_id=row["partner"].pk,

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from partners import selectors
 from partners.models import Contact, Partner
 from partners.querysets import partner_id_of
-from partners.roles import Role, role_of
+from partners.roles import Role, can_change_partner, role_of
 
 WRITER_ROLES = frozenset({Role.ADMIN, Role.MANAGER})
 
@@ -49,6 +49,14 @@ def _partner_or_404(user, pk: int) -> Partner:
         return selectors.partner_get(user=user, partner_id=pk)
     except Partner.DoesNotExist:
         raise Http404 from None
+
+
+def _changeable_partner(user, pk: int) -> Partner:
+    """The partner ``user`` may see (else 404) and change (else 403: a manager not owning it)."""
+    partner = _partner_or_404(user, pk)
+    if not can_change_partner(user, partner):
+        raise PermissionDenied
+    return partner
 
 
 def _contact_or_404(user, partner: Partner, contact_id: int) -> Contact:

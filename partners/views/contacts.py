@@ -11,8 +11,8 @@ from django.urls import reverse
 from partners import services
 from partners.forms import ContactForm
 from partners.views.access import (
+    _changeable_partner,
     _contact_or_404,
-    _partner_or_404,
     portal_view,
 )
 from partners.views.partner_pages import _show_service_error
@@ -20,7 +20,7 @@ from partners.views.partner_pages import _show_service_error
 
 @portal_view(write=True)
 def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = _partner_or_404(request.user, pk)
+    partner = _changeable_partner(request.user, pk)
     form = ContactForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -40,7 +40,7 @@ def contact_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @portal_view(write=True)
 def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
-    partner = _partner_or_404(request.user, pk)
+    partner = _changeable_partner(request.user, pk)
     contact = _contact_or_404(request.user, partner, contact_id)
     form = ContactForm(request.POST or None, instance=contact)
     status = 200
@@ -64,7 +64,7 @@ def contact_edit(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse
 @portal_view(write=True)
 def contact_remove(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
     """GET asks for confirmation (so it works without JavaScript); POST removes."""
-    partner = _partner_or_404(request.user, pk)
+    partner = _changeable_partner(request.user, pk)
     contact = _contact_or_404(request.user, partner, contact_id)
     if request.method == "POST":
         services.contact_remove(contact_id=contact.pk, actor=request.user)

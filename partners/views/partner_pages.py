@@ -12,8 +12,10 @@ from django.utils.cache import patch_vary_headers
 from partners import selectors, services
 from partners.forms import PartnerForm, PartnerStatusForm
 from partners.records.selectors import partner_records
+from partners.roles import can_change_partner
 from partners.services import InvalidStatusTransition
 from partners.views.access import (
+    _changeable_partner,
     _partial_wanted,
     _partner_or_404,
     can_write,
@@ -86,6 +88,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "regions": [(code, regions.get(code, code)) for code in partner.regions],
             "verticals": [(slug, verticals.get(slug, slug)) for slug in partner.verticals],
             "can_write": can_write(request.user),
+            "can_change": can_change_partner(request.user, partner),
             "next": request.get_full_path(),
             "records": partner_records(user=request.user, partner_id=partner.pk, today=timezone.localdate()),
             "today": timezone.localdate(),
@@ -127,7 +130,7 @@ def partner_create(request: HttpRequest) -> HttpResponse:
 
 @portal_view(write=True)
 def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = _partner_or_404(request.user, pk)
+    partner = _changeable_partner(request.user, pk)
     form = PartnerForm(request.POST or None, instance=partner)
     status = 200
     if request.method == "POST":
@@ -159,7 +162,7 @@ def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm a status change; only the statuses Partner.TRANSITIONS allows are offered, and
     an illegal one (a forged form, or a change made meanwhile) is the service's 409, shown
     on the status field."""
-    partner = _partner_or_404(request.user, pk)
+    partner = _changeable_partner(request.user, pk)
     form = PartnerStatusForm(request.POST or None, partner=partner)
     status = 200
     if request.method == "POST":

@@ -9,7 +9,8 @@ _names = itertools.count(1)
 
 @pytest.fixture
 def make_partner(manager):
-    """Create a partner through the service, as integrations and pages do."""
+    """Create a partner through the service, as integrations and pages do; ``manager`` owns it
+    (so may change it) unless ``owner=`` says otherwise."""
 
     def make(**fields):
         number = next(_names)
@@ -20,6 +21,7 @@ def make_partner(manager):
             "regions": ["DACH"],
             "verticals": ["healthcare"],
             "status": "active",
+            "owner": manager,
         }
         return partner_create(actor=manager, **{**defaults, **fields})
 

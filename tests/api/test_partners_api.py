@@ -255,10 +255,14 @@ def test_a_non_staff_owner_is_refused(manager_client):
 def network(make_partner, manager):
     other_owner = UserFactory()
     make_partner(name="Alpha", type="channel", regions=["DACH"], verticals=["healthcare"], owner=manager)
-    make_partner(name="Bravo", type="sales", regions=["WE"], verticals=["retail"], status="prospect")
-    make_partner(name="Charlie", type="technology", regions=["NA"], verticals=["technology"], engagement="strategic")
+    make_partner(name="Bravo", type="sales", regions=["WE"], verticals=["retail"], status="prospect", owner=None)
+    make_partner(
+        name="Charlie", type="technology", regions=["NA"], verticals=["technology"], engagement="strategic", owner=None
+    )
     make_partner(name="Delta", type="channel", regions=["JP"], verticals=["healthcare", "retail"], owner=other_owner)
-    make_partner(name="Echo", type="financial", regions=["EMEA"], verticals=["financial-services"], status="inactive")
+    make_partner(
+        name="Echo", type="financial", regions=["EMEA"], verticals=["financial-services"], status="inactive", owner=None
+    )
     return other_owner
 
 
@@ -447,7 +451,7 @@ def test_timestamps_are_iso_with_timezone(manager_client, make_partner):
 def test_a_list_row_is_the_same_representation_as_the_detail(manager_client, make_partner, manager):
     # given: one partner with an owner, one without
     make_partner(name="Owned", owner=manager)
-    make_partner(name="Unowned")
+    make_partner(name="Unowned", owner=None)
     # when
     rows = manager_client.get("/api/v1/partners/").json()["results"]
     # then

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def test_manager_filters_the_list_opens_a_partner_and_edits_it(page):
     # given
     manager = UserFactory(email="maria@example.com", username="maria@example.com", first_name="Maria")
-    PartnerFactory(name="Helix Health", type="channel", regions=["DACH"])
+    PartnerFactory(name="Helix Health", type="channel", regions=["DACH"], owner=manager)
     PartnerFactory(name="Nordwind Capital", type="financial", regions=["NORDICS"])
     # when: log in and open the partner list
     page.goto("/accounts/login/")

@@ -14,7 +14,7 @@ def staff_client(client, manager):
 
 @pytest.fixture
 def partner(manager):
-    return partner_create(actor=manager, name="Helix Health", type="channel", country="DE")
+    return partner_create(actor=manager, name="Helix Health", type="channel", country="DE", owner=manager)
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_removing_a_contact_asks_first_then_removes_it(staff_client, partner, pr
 
 def test_a_contact_is_only_reached_through_its_own_partner(staff_client, manager, partner, primary):
     # given
-    other = partner_create(actor=manager, name="Nordwind", type="sales", country="SE")
+    other = partner_create(actor=manager, name="Nordwind", type="sales", country="SE", owner=manager)
     # when
     edit = staff_client.get(f"/partners/{other.pk}/contacts/{primary.pk}/edit/")
     remove = staff_client.post(f"/partners/{other.pk}/contacts/{primary.pk}/remove/")

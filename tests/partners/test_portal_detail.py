@@ -122,9 +122,9 @@ def test_partner_page_without_contacts_or_timeline_shows_empty_states(staff_clie
     assert "Nothing has happened yet." in html
 
 
-def test_writers_see_the_edit_actions(staff_client):
+def test_writers_see_the_edit_actions(staff_client, manager):
     # given
-    partner = PartnerFactory()
+    partner = PartnerFactory(owner=manager)
     contact = ContactFactory(partner=partner)
     # when
     html = staff_client.get(f"/partners/{partner.pk}/").content.decode()

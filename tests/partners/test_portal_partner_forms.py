@@ -17,7 +17,13 @@ def staff_client(client, manager):
 @pytest.fixture
 def partner(manager):
     return partner_create(
-        actor=manager, name="Helix Health", type="channel", country="DE", regions=["DACH"], verticals=["healthcare"]
+        actor=manager,
+        name="Helix Health",
+        type="channel",
+        country="DE",
+        regions=["DACH"],
+        verticals=["healthcare"],
+        owner=manager,
     )
 
 

@@ -1,0 +1,63 @@
+"""Invitations: a link e-mailed to a future login, accepted once, before it expires."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+INVITATION_DAYS = 7
+
+
+def _expiry():
+    return timezone.now() + timedelta(days=INVITATION_DAYS)
+
+
+class Invitation(models.Model):
+    """An offer of a login with a role: a staff role (``partner`` null) or a partner role at ``partner``.
+
+    The e-mailed link carries a signed token naming this row; the row decides whether it is
+    still good (not accepted, not revoked, not expired).
+    """
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Administrator"
+        MANAGER = "manager", "Partner manager"
+        ANALYST = "analyst", "Analyst"
+        PARTNER_ADMIN = "partner_admin", "Partner admin"
+        PARTNER_MEMBER = "partner_member", "Partner member"
+
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=16, choices=Role.choices)
+    partner = models.ForeignKey(
+        "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["partner", "-created_at"], name="invitation_partner_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=["admin", "manager", "analyst"], partner__isnull=True)
+                    | models.Q(role__in=["partner_admin", "partner_member"], partner__isnull=False)
+                ),
+                name="invitation_role_matches_partner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,66 @@
+"""A partner admin's own organisation's logins: see them, invite colleagues, deactivate a login."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from partners.forms import BootstrapFormMixin
+from partners.invitation_models import Invitation
+from partners.invitations import invitation_send
+from partners.logins import user_deactivate
+from partners.portal.access import partner_view
+from partners.roles import Role
+from partners.users import user_role, users_manageable_by
+
+
+class ColleagueInviteForm(BootstrapFormMixin, forms.Form):
+    email = forms.EmailField(max_length=254, label="E-mail")
+    role = forms.ChoiceField(
+        choices=[(Role.PARTNER_MEMBER, "Partner member"), (Role.PARTNER_ADMIN, "Partner admin")], label="Role"
+    )
+
+
+@partner_view(write=True)
+def user_list(request: HttpRequest) -> HttpResponse:
+    """The organisation's logins and pending invitations; POST invites a colleague (partner roles only)."""
+    form = ColleagueInviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                invitation_send(actor=request.user, partner=request.partner, request=request, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"An invitation was sent to {form.cleaned_data['email']}.")
+                return redirect("partner_portal:users")
+    users = [(user, user_role(user)) for user in users_manageable_by(request.user)]
+    pending = [
+        invitation
+        for invitation in Invitation.objects.filter(
+            partner=request.partner, accepted_at__isnull=True, revoked_at__isnull=True
+        ).order_by("-created_at")[:50]
+        if invitation.is_pending
+    ]
+    context = {"partner": request.partner, "users": users, "pending": pending, "form": form}
+    return render(request, "partner/user_list.html", context, status=status)
+
+
+@require_POST
+@partner_view(write=True)
+def user_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Deactivate one of the organisation's logins: its sessions and API tokens stop at once."""
+    user = users_manageable_by(request.user).filter(pk=user_id).first()
+    if user is None:
+        raise Http404
+    if user.pk == request.user.pk:
+        raise PermissionDenied
+    user_deactivate(user_id=user.pk, actor=request.user, request=request)
+    messages.success(request, f"{user.get_full_name() or user.email} can no longer log in.")
+    return redirect("partner_portal:users")

@@ -1,0 +1,91 @@
+"""Invitation pages: the public accept page, and a manager inviting a partner's contact to the portal."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from partners.forms import BootstrapFormMixin
+from partners.invitations import invitation_accept, invitation_pending, invitation_send
+from partners.roles import Role
+from partners.views.access import _changeable_partner, _contact_or_404, portal_view
+
+PARTNER_ROLE_CHOICES = [(Role.PARTNER_MEMBER, "Partner member"), (Role.PARTNER_ADMIN, "Partner admin")]
+
+
+class AcceptForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(max_length=150, label="Your name")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=False), label="Password", strip=False)
+    confirm = forms.CharField(widget=forms.PasswordInput(render_value=False), label="Password again", strip=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("confirm") and data["password"] != data["confirm"]:
+            self.add_error("confirm", "The two passwords differ.")
+        return data
+
+
+class InviteForm(forms.Form):
+    role = forms.ChoiceField(choices=PARTNER_ROLE_CHOICES)
+
+
+def _bad_link(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return render(request, "partners/invitation_invalid.html", {"reason": " ".join(exc.messages)}, status=400)
+
+
+def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: the invitee picks a name and a password, is logged in and lands on its portal.
+
+    A tampered, expired, used or withdrawn link shows a friendly 400 page and changes nothing.
+    """
+    try:
+        invitation = invitation_pending(token=token)
+    except ValidationError as exc:
+        return _bad_link(request, exc)
+    form = AcceptForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                user = invitation_accept(
+                    token=token, password=form.cleaned_data["password"], name=form.cleaned_data["name"]
+                )
+            except ValidationError as exc:
+                if not hasattr(exc, "error_dict"):
+                    return _bad_link(request, exc)
+                form.add_error(None, exc)
+            else:
+                login(request, user, backend="partners.backends.PartnerAwareModelBackend")
+                messages.success(request, "Welcome to OpenPRM.")
+                return redirect("dashboard" if user.is_staff else "partner_portal:home")
+    context = {"form": form, "invitation": invitation}
+    return render(request, "partners/invitation_accept.html", context, status=status)
+
+
+@require_POST
+@portal_view(write=True)
+def contact_invite(request: HttpRequest, pk: int, contact_id: int) -> HttpResponse:
+    """Invite one of a partner's contacts to the partner portal with the chosen partner role."""
+    partner = _changeable_partner(request.user, pk)  # the managers who may change its contacts
+    contact = _contact_or_404(request.user, partner, contact_id)
+    back = f"{reverse('partner-detail', args=[pk])}#contacts"
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a portal role for the invitation.")
+        return redirect(back)
+    try:
+        invitation_send(
+            actor=request.user, email=contact.email, role=form.cleaned_data["role"], partner=partner, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, f"{contact.name} was not invited: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"{contact.name} was invited to the partner portal.")
+    return redirect(back)
