@@ -55,12 +55,17 @@ def can_change_partner(user, partner) -> bool:
     """Whether ``user`` may change ``partner``, its contacts and its records: the one ownership rule.
 
     Admins change every partner; a partner manager changes the partners they own, or all of them
-    when granted ``partners.manage_all_partners``; analysts, partner logins and visitors change
-    none. Every manager reads all partners (``Partner.objects.visible_to``) whatever this says.
-    Owner first: the permission check costs two queries the first time on a user object.
+    when granted ``partners.manage_all_partners``; a partner admin changes its own organisation
+    (what the partner portal allows); analysts, partner members and visitors change none. Every
+    manager reads all partners (``Partner.objects.visible_to``) whatever this says. Owner first:
+    the permission check costs two queries the first time on a user object.
     """
-    if not (user.is_authenticated and user.is_staff and user.is_active):
+    if not (user.is_authenticated and user.is_active):
         return False
+    if not user.is_staff:
+        from partners.querysets import partner_id_of
+
+        return role_of(user) == Role.PARTNER_ADMIN and partner_id_of(user) == partner.pk
     if user.is_superuser:
         return True
     if role_of(user) != Role.MANAGER:

@@ -2,6 +2,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from partners.models import Partner
+from partners.querysets import partner_id_of
 from partners.roles import Role, can_change_partner, role_of
 
 
@@ -52,3 +53,38 @@ class StaffReadAdminsWrite(BasePermission):
         if not (user.is_authenticated and user.is_staff):
             return False
         return request.method in SAFE_METHODS or user.is_superuser
+
+
+PARTNER_PROFILE_FIELDS = frozenset({"name", "legal_name", "website", "description"})
+
+
+class StaffOrOwnOrganisation(StaffReadPartnerChangersWrite):
+    """Staff as StaffReadPartnerChangersWrite. A partner's login reads its own organisation (the
+    querysets start from ``visible_to``, so others are simply not found: 404); its partner admins
+    also write the actions a view lists in ``partner_admin_actions`` — what the partner portal
+    lets them do, no more."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            return super().has_permission(request, view)
+        if not (user.is_authenticated and partner_id_of(user) is not None):
+            return False
+        if request.method in SAFE_METHODS:
+            return True
+        return role_of(user) == Role.PARTNER_ADMIN and view.action in getattr(view, "partner_admin_actions", ())
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.user.is_staff:
+            return super().has_object_permission(request, view, obj)
+        partner_id = obj.pk if isinstance(obj, Partner) else obj.partner_id
+        return partner_id == partner_id_of(request.user)
+
+
+def require_profile_fields_only(user, fields) -> None:
+    """A partner's login may change its profile (name, legal name, website, description) only."""
+    if user.is_staff:
+        return
+    forbidden = sorted(set(fields) - PARTNER_PROFILE_FIELDS)
+    if forbidden:
+        raise PermissionDenied(f"Partner users may not change: {', '.join(forbidden)}.")

@@ -9,7 +9,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from partners.api.permissions import StaffReadAdminsWrite, StaffReadPartnerChangersWrite, require_change
+from partners.api.permissions import (
+    StaffOrOwnOrganisation,
+    StaffReadAdminsWrite,
+    require_change,
+    require_profile_fields_only,
+)
 from partners.api.serializers import (
     PARTNER_ROW,
     ActivitySerializer,
@@ -80,7 +85,8 @@ class PartnerViewSet(viewsets.ModelViewSet):
     """Partners. DELETE archives (status terminated); responses carry an ETag that writes may send as If-Match."""
 
     serializer_class = PartnerSerializer
-    permission_classes = [StaffReadPartnerChangersWrite]
+    permission_classes = [StaffOrOwnOrganisation]
+    partner_admin_actions = ("partial_update",)
     filter_backends = []  # PartnerFilterForm validates, partner_list filters
 
     def get_queryset(self):
@@ -116,6 +122,7 @@ class PartnerViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, partial=False, **kwargs):
         partner = self.get_object()
         expected = _expected_version(request, partner.pk)
+        require_profile_fields_only(request.user, request.data.keys() if hasattr(request.data, "keys") else ())
         serializer = self.get_serializer(partner, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         partner_update(
@@ -154,7 +161,8 @@ class ContactViewSet(
     """People at partners; at most one primary contact per partner."""
 
     serializer_class = ContactSerializer
-    permission_classes = [StaffReadPartnerChangersWrite]
+    permission_classes = [StaffOrOwnOrganisation]
+    partner_admin_actions = ("create", "partial_update", "destroy")
     filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 

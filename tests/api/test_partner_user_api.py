@@ -1,0 +1,95 @@
+"""A partner user's token sees and changes what the partner portal lets it, nothing more."""
+
+import pytest
+
+from partners.models import Contact, Partner, PartnerUser
+from partners.services import api_token_create
+from tests.factories import UserFactory
+from tests.partners.factories import PartnerFactory
+
+
+@pytest.fixture
+def helix(db):
+    return PartnerFactory(name="Helix Health", status="active", type="channel")
+
+
+@pytest.fixture
+def nordwind(db):
+    return PartnerFactory(name="Nordwind Capital", status="active", type="financial")
+
+
+def _token_for(partner, role) -> dict:
+    user = UserFactory(is_staff=False)
+    PartnerUser.objects.create(user=user, partner=partner, role=role)
+    _, key = api_token_create(user=user)
+    return {"HTTP_AUTHORIZATION": f"Token {key}"}
+
+
+def test_a_partner_token_lists_its_own_organisation_only(api_client, helix, nordwind):
+    # when
+    body = api_client.get("/api/v1/partners/", **_token_for(helix, "partner_member")).json()
+    # then
+    assert [row["name"] for row in body["results"]] == ["Helix Health"]
+    assert body["count"] == 1
+
+
+def test_another_organisation_is_not_found(api_client, helix, nordwind):
+    # given
+    headers = _token_for(helix, "partner_admin")
+    # when / then
+    assert api_client.get(f"/api/v1/partners/{nordwind.pk}/", **headers).status_code == 404
+    assert (
+        api_client.patch(f"/api/v1/partners/{nordwind.pk}/", {"name": "x"}, format="json", **headers).status_code == 404
+    )
+    assert Partner.objects.get(pk=nordwind.pk).name == "Nordwind Capital"
+
+
+def test_a_partner_admin_edits_its_profile_but_not_what_is_the_managers(api_client, helix):
+    # given
+    headers = _token_for(helix, "partner_admin")
+    # when
+    ok = api_client.patch(f"/api/v1/partners/{helix.pk}/", {"description": "Integrator"}, format="json", **headers)
+    forged = api_client.patch(
+        f"/api/v1/partners/{helix.pk}/", {"description": "x", "status": "terminated", "owner": None}, format="json",
+        **headers,
+    )  # fmt: skip
+    # then
+    assert ok.status_code == 200
+    assert forged.status_code == 403
+    assert "status" in forged.json()["detail"]
+    helix.refresh_from_db()
+    assert (helix.description, helix.status) == ("Integrator", "active")
+
+
+def test_a_partner_member_reads_but_cannot_write(api_client, helix):
+    # given
+    headers = _token_for(helix, "partner_member")
+    # when
+    response = api_client.patch(f"/api/v1/partners/{helix.pk}/", {"description": "x"}, format="json", **headers)
+    # then
+    assert response.status_code == 403
+    assert api_client.get(f"/api/v1/partners/{helix.pk}/", **headers).status_code == 200
+
+
+def test_a_partner_admin_adds_contacts_to_its_own_organisation_only(api_client, helix, nordwind):
+    # given
+    headers = _token_for(helix, "partner_admin")
+    body = {"name": "Ines Berg", "email": "ines@helix.example"}
+    # when
+    mine = api_client.post("/api/v1/contacts/", {**body, "partner": helix.pk}, format="json", **headers)
+    theirs = api_client.post("/api/v1/contacts/", {**body, "partner": nordwind.pk}, format="json", **headers)
+    # then
+    assert mine.status_code == 201
+    assert theirs.status_code == 400
+    assert "Nordwind" not in theirs.content.decode()
+    assert not Contact.objects.filter(partner=nordwind).exists()
+
+
+def test_partner_tokens_cannot_create_or_archive_partners(api_client, helix):
+    # given
+    headers = _token_for(helix, "partner_admin")
+    # when / then
+    new = {"name": "Mine Too", "type": "sales", "country": "DE"}
+    assert api_client.post("/api/v1/partners/", new, format="json", **headers).status_code == 403
+    assert api_client.delete(f"/api/v1/partners/{helix.pk}/", **headers).status_code == 403
+    assert Partner.objects.get(pk=helix.pk).status == "active"
