@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from partners.views import contacts, dashboard, invitations, partner_list, partner_pages
+from partners.views import contacts, dashboard, documents, invitations, partner_list, partner_pages
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     path("partners/", partner_list.partner_list, name="partner-list"),
     path("partners/export.csv", partner_list.partner_export, name="partner-export"),
     path("partners/new/", partner_pages.partner_create, name="partner-create"),
