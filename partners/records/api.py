@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from partners.api.permissions import StaffReadPartnerChangersWrite, require_change
+from partners.api.permissions import StaffOrOwnOrganisation, require_change
 from partners.models import Partner
 from partners.records import selectors, services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
@@ -90,7 +90,10 @@ class MetricSerializer(_OfVisiblePartner):
 
 
 class _RecordViewSet(viewsets.GenericViewSet):
-    permission_classes = [StaffReadPartnerChangersWrite]
+    # a partner's login reads its own records; its admins upload documents and report metrics,
+    # as in the partner portal
+    permission_classes = [StaffOrOwnOrganisation]
+    partner_admin_actions: tuple[str, ...] = ()
     filter_backends = []
     model = None
 
@@ -179,6 +182,8 @@ class ReviewViewSet(
 class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, _RecordViewSet):
     """Partner documents (KYC, insurance, NDA, certificates). Upload as multipart; files are never served here."""
 
+    partner_admin_actions = ("create",)
+
     serializer_class = DocumentSerializer
     model = PartnerDocument
     parser_classes = [MultiPartParser, FormParser]
@@ -201,6 +206,8 @@ METRIC_FILTERS = [
 @extend_schema_view(list=extend_schema(parameters=METRIC_FILTERS))
 class MetricViewSet(mixins.ListModelMixin, _RecordViewSet):
     """Figures partners and integrations report per period (SLA %, CSAT, win rate …)."""
+
+    partner_admin_actions = ("create",)
 
     serializer_class = MetricSerializer
     model = ReportedMetric

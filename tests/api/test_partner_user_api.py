@@ -93,3 +93,24 @@ def test_partner_tokens_cannot_create_or_archive_partners(api_client, helix):
     assert api_client.post("/api/v1/partners/", new, format="json", **headers).status_code == 403
     assert api_client.delete(f"/api/v1/partners/{helix.pk}/", **headers).status_code == 403
     assert Partner.objects.get(pk=helix.pk).status == "active"
+
+
+def test_a_partner_token_reads_its_own_records_and_reports_its_metrics(api_client, helix, nordwind):
+    # given
+    from datetime import date
+
+    from partners.records.models import ReportedMetric
+
+    ReportedMetric.objects.create(partner=nordwind, key="csat", period_start=date(2026, 9, 1),
+                                  period_end=date(2026, 9, 30), value=3)  # fmt: skip
+    headers = _token_for(helix, "partner_admin")
+    metric = {"key": "csat", "period_start": "2026-10-01", "period_end": "2026-10-31", "value": "4.6"}
+    # when
+    mine = api_client.post("/api/v1/metrics/", {**metric, "partner": helix.pk}, format="json", **headers)
+    theirs = api_client.post("/api/v1/metrics/", {**metric, "partner": nordwind.pk}, format="json", **headers)
+    listed = api_client.get("/api/v1/metrics/", **headers).json()
+    # then
+    assert mine.status_code == 201
+    assert theirs.status_code == 400
+    assert [row["partner"] for row in listed["results"]] == [helix.pk]
+    assert ReportedMetric.objects.filter(partner=nordwind).count() == 1
