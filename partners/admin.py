@@ -2,6 +2,7 @@
 whose services write the timeline, so the admin shows partners read-only."""
 
 from django.contrib import admin, messages
+from django.db import models
 
 from partners.models import Activity, ApiToken, AuditEvent, Contact, Partner, Region, Vertical
 from partners.reference import reference_changed
@@ -42,6 +43,7 @@ class PartnerAdmin(ReadOnlyAdmin):
     exclude = ["facets", "search_document"]
     inlines = [ContactInline]
     show_full_result_count = False
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(AuditEvent)

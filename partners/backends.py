@@ -9,11 +9,12 @@ from django.contrib.auth.backends import ModelBackend
 
 
 def organisation_allows(user) -> bool:
-    if user.is_staff:
-        return True
-    from partners.models import Partner, PartnerUser
+    """False for the logins of a terminated partner; staff and other logins pass."""
+    from partners.models import Partner
+    from partners.querysets import partner_link
 
-    return not PartnerUser.objects.filter(user_id=user.pk, partner__status=Partner.Status.TERMINATED).exists()
+    link = partner_link(user)
+    return link is None or link.partner.status != Partner.Status.TERMINATED
 
 
 class PartnerAwareModelBackend(ModelBackend):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
@@ -103,6 +104,13 @@ class PartnerFilterForm(forms.Form):
         )
 
 
+def https_urls(field, **kwargs):
+    """ModelForm fields as usual, except that a bare domain typed in a URL field means https."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class BootstrapFormMixin:
     """Bootstrap classes on every widget, and ``is-invalid`` on each field that has an error,
     whether the form or a service found it (Django adds aria-invalid and aria-describedby).
@@ -164,6 +172,7 @@ class PartnerForm(BootstrapFormMixin, forms.ModelForm):
             "owner", "description",
         ]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        formfield_callback = https_urls
         labels = {"website": "Website", "legal_name": "Legal name"}
         help_texts = {"website": "For example https://example.com"}
 

@@ -32,10 +32,10 @@ def _role_of(user) -> str | None:
     if user.is_superuser:
         return Role.ADMIN
     if not user.is_staff:
-        from partners.models import PartnerUser
+        from partners.querysets import partner_link
 
-        link = PartnerUser.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
-        return link
+        link = partner_link(user)
+        return link.role if link else None
     names = {group.name for group in user.groups.all()}
     for role in (Role.MANAGER, Role.ANALYST):
         if Role.GROUP_NAMES[role] in names:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 
 from partners import selectors
 from partners.models import Partner, PartnerUser
+from partners.querysets import partner_link
 
 
 def partner_view(view: Callable | None = None, *, write: bool = False):
@@ -28,7 +29,7 @@ def partner_view(view: Callable | None = None, *, write: bool = False):
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.user.is_staff:
                 return redirect("dashboard")
-            membership = PartnerUser.objects.filter(user_id=request.user.pk).only("id", "role", "partner_id").first()
+            membership = partner_link(request.user)
             if membership is None:
                 raise Http404
             try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from partners.forms import BootstrapFormMixin
+from partners.forms import BootstrapFormMixin, https_urls
 from partners.models import Partner
 from partners.records.models import PartnerDocument
 
@@ -18,6 +18,7 @@ class PartnerProfileForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Partner
         fields = ["name", "legal_name", "website", "description"]
+        formfield_callback = https_urls
         widgets = {"description": forms.Textarea(attrs={"rows": 6})}
         labels = {"name": "Company name", "legal_name": "Legal name", "website": "Website"}
         help_texts = {
