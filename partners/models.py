@@ -260,6 +260,8 @@ class AuditEvent(models.Model):
         USER_DEACTIVATED = "user_deactivated", "User deactivated"
         ROLE_CHANGED = "role_changed", "Role changed"
         INVITATION_SENT = "invitation_sent", "Invitation sent"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
 
     action = models.CharField(max_length=24, choices=Action.choices)
     actor = models.ForeignKey(

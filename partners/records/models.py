@@ -76,6 +76,14 @@ class PartnerDocument(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    replaced_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        help_text="The newer upload that supersedes this one; kept for the history, no longer current.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

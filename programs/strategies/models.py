@@ -164,6 +164,10 @@ class Outcome(models.Model):
         NOTIFICATION = "notification", "Notification"
         SCORE = "score", "Score"
 
+    class Audience(models.TextChoices):
+        MANAGER = "manager", "Partner manager"
+        PARTNER = "partner", "Partner"
+
     class State(models.TextChoices):
         OPEN = "open", "Open"
         DONE = "done", "Done"
@@ -182,7 +186,12 @@ class Outcome(models.Model):
     title = models.CharField(max_length=200)
     explanation = models.TextField()
     evidence = models.JSONField(default=dict, blank=True)
-    audience = models.CharField(max_length=16, default="manager")
+    audience = models.CharField(
+        max_length=16,
+        choices=Audience.choices,
+        default=Audience.MANAGER,
+        help_text="Who must act: the partner manager, or the partner (partner logins see only these).",
+    )
     recommended_status = models.CharField(max_length=16, blank=True)
     due_on = models.DateField(null=True, blank=True)
     assignee = models.ForeignKey(
