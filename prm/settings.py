@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # after allauth's and htmx's: staff without a second factor are sent to set one up
     "prm.mfa.StaffMfaRequiredMiddleware",
+    # after authentication: a retried API POST with the same Idempotency-Key is answered once
+    "prm.idempotency.IdempotencyKeyMiddleware",
 ]
 
 ROOT_URLCONF = "prm.urls"
@@ -211,6 +213,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# how long a successful POST's response is replayed for a retry with the same Idempotency-Key
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenPRM API",
@@ -223,6 +227,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # login roles of /users/ and /invitations/, apart from a contact's "role"
     "ENUM_NAME_OVERRIDES": {"LoginRoleEnum": "partners.invitation_models.Invitation.Role"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "prm.schema.add_idempotency_key_header",
+    ],
 }
 
 # --- background jobs -----------------------------------------------------------------
