@@ -64,7 +64,7 @@ def two_partners():
     run = StrategyRun.objects.create(strategy=strategy, version=strategy.current_version, trigger="manual")
     outcome = Outcome.objects.create(
         partner=bravo, strategy=strategy, version=strategy.current_version, run=run, rule_kind="inactivity",
-        kind="task", title=f"Call {SECRET}", explanation=SECRET, dedupe_key="b",
+        kind="task", title=f"Call {SECRET}", explanation=SECRET, dedupe_key="b", audience="partner",
     )  # fmt: skip
     bravo_user = UserFactory(is_staff=False, first_name=SECRET)
     PartnerUser.objects.create(user=bravo_user, partner=bravo, role="partner_admin")
@@ -134,4 +134,19 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     assert f"/api/v1/partners/{bravo.pk}/" in found
     assert f"/partners/{bravo.pk}/" in found
     assert "/partners/export.csv" in found
+    assert errors == []
+
+
+def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(client, two_partners):
+    # given: the positive control for the outcome, which B's logins must see (it is addressed to B)
+    _, bravo, values = two_partners
+    outcome = Outcome.objects.get(partner=bravo)
+    client.force_login(PartnerUser.objects.get(partner=bravo).user)
+    # when
+    leaks, errors, _ = _walk(client, bravo, values, write=False)
+    # then
+    found = {path for _, path, _ in leaks}
+    assert f"/api/v1/outcomes/{outcome.pk}/" in found
+    assert "/api/v1/outcomes/" in found
+    assert f"/api/v1/outcomes/?partner={bravo.pk}" in found
     assert errors == []

@@ -259,6 +259,30 @@ class OutcomeSerializer(serializers.ModelSerializer):
         return _user_name(outcome.assignee)
 
 
+class PartnerOutcomeSerializer(serializers.ModelSerializer):
+    """An outcome as a partner's login reads it: the api.md names, without what is internal to the
+    vendor (managers' closing notes, names of staff and strategies, the recommended status).
+
+    ``strategy``, ``run`` and ``assignee`` stay as the plain ids the contract lists, so one client
+    parses both shapes; they open nothing for a partner (strategies, runs and staff users are not
+    its to read). The fields are listed here rather than derived from OutcomeSerializer, so a field
+    added there for managers does not reach partners unnoticed. ``evidence`` stays: it is the
+    partner's own figures (e.g. its document's expiry).
+    """
+
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    partner_name = serializers.CharField(source="partner.name", read_only=True)
+
+    class Meta:
+        model = Outcome
+        fields = [
+            "id", "partner", "strategy", "version", "run", "rule_kind", "kind", "title", "explanation", "evidence",
+            "due_on", "assignee", "state", "created_at",
+            "partner_name", "audience", "closed_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
 class OutcomeTransitionSerializer(serializers.Serializer):
     state = serializers.ChoiceField(
         choices=SETTABLE_OUTCOME_STATES,

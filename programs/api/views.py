@@ -1,8 +1,10 @@
 """API of strategies, runs, outcomes and rule kinds (/api/v1/strategies/, /runs/, /outcomes/, /rule-kinds/).
 
 Views check the shape of a request and call one service or selector each; every staff role
-reads, admins and partner managers write (``StaffReadManagersWrite``). Lists read their rows
-with the relations they render joined, so a page costs the same few queries at any size.
+reads, admins and partner managers write (``StaffReadManagersWrite``). Partner logins read the
+outcomes addressed to their organisation and nothing else here (``StaffOrOwnOutcomesRead``).
+Lists read their rows with the relations they render joined, so a page costs the same few
+queries at any size.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from partners.api.permissions import StaffReadManagersWrite
 from partners.models import Partner
 from prm.errors import Conflict
 from programs.api import serializers as s
+from programs.api.permissions import StaffOrOwnOutcomesRead
 from programs.strategies.editing import (
     outcome_set_state,
     strategy_create,
@@ -210,6 +213,7 @@ OUTCOME_FILTERS = [
     _id_filter("partner", "Partner"),
     _comma("kind", Outcome.Kind.values),
     _comma("state", Outcome.State.values),
+    _comma("audience", Outcome.Audience.values),
     OpenApiParameter("assignee", str, description="User id, a comma list of ids, or `me`"),
     _id_filter("run", "Run"),
     _id_filter("strategy", "Strategy"),
@@ -219,13 +223,24 @@ OUTCOME_FILTERS = [
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=OUTCOME_FILTERS, description="Outcomes in every state unless `state` is given."),
+    list=extend_schema(
+        parameters=OUTCOME_FILTERS,
+        description=(
+            "Outcomes in every state unless `state` is given. `audience` says who must act: the partner manager "
+            "or the partner. A partner's login lists only its own organisation's partner-addressed outcomes, "
+            "without the internal fields (note, assignee_name, strategy_name, recommended_status, version_id)."
+        ),
+    ),
+    retrieve=extend_schema(
+        description="One outcome; for a partner's login only its organisation's partner-addressed ones (else 404)."
+    ),
     partial_update=extend_schema(
         request=s.OutcomeTransitionSerializer,
         responses={200: s.OutcomeSerializer, 409: CONFLICT},
         description=(
             "Set `state` to done or dismissed (closing it, with `note`), or applied (carrying out a recommended "
-            "status change). Other states are a 400; an outcome that is not open any more is a 409."
+            "status change). Other states are a 400; an outcome that is not open any more is a 409. Partner "
+            "logins cannot change outcomes (403): their partner manager closes them, or the next run resolves them."
         ),
     ),
 )
@@ -235,9 +250,15 @@ class OutcomeViewSet(
     """What strategies concluded about partners, with the figures that made them conclude so."""
 
     serializer_class = s.OutcomeSerializer
-    permission_classes = [StaffReadManagersWrite]
+    permission_classes = [StaffOrOwnOutcomesRead]
     filter_backends = []
     http_method_names = ["get", "patch", "head", "options"]
+
+    def get_serializer_class(self):
+        # the schema documents the staff shape; a partner's login reads the same names minus internal fields
+        if getattr(self, "swagger_fake_view", False) or self.request.user.is_staff:
+            return s.OutcomeSerializer
+        return s.PartnerOutcomeSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -253,6 +274,7 @@ class OutcomeViewSet(
         for name, allowed in (
             ("kind", Outcome.Kind.values),
             ("state", Outcome.State.values),
+            ("audience", Outcome.Audience.values),
             ("partner_type", Partner.Type.values),
         ):
             if name in params:

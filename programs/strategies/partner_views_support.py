@@ -8,11 +8,10 @@ from django.db.models import QuerySet
 from programs.strategies.models import Outcome
 from programs.strategies.selectors import OutcomeFilters, outcome_list
 
-PARTNER_AUDIENCE = "partner"
-
 
 def partner_open_requests(*, user, partner_id: int) -> QuerySet[Outcome]:
     """Open outcomes addressed to the partner itself ("what we need from you"), soonest due first;
-    empty for a partner the user may not see (outcome_list starts from visible_to)."""
-    filters = OutcomeFilters(partner=(partner_id,), state=(Outcome.State.OPEN,))
-    return outcome_list(user=user, filters=filters).filter(audience=PARTNER_AUDIENCE)
+    empty for a partner the user may not see. outcome_list already limits a partner's login to
+    these; the audience filter keeps the answer the same when staff ask what the partner sees."""
+    filters = OutcomeFilters(partner=(partner_id,), state=(Outcome.State.OPEN,), audience=(Outcome.Audience.PARTNER,))
+    return outcome_list(user=user, filters=filters)

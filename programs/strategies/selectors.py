@@ -54,15 +54,22 @@ class OutcomeFilters:
     strategy: tuple[int, ...] = ()
     run: tuple[int, ...] = ()
     assignee: tuple[int, ...] = ()
+    audience: tuple[str, ...] = ()
     due_before: date | None = None
 
 
 def outcome_list(*, user, filters: OutcomeFilters | None = None) -> QuerySet[Outcome]:
-    """Outcomes of partners the user may see, soonest due first; the inbox, the API and the partner page use it."""
+    """Outcomes of partners the user may see, soonest due first; the inbox, the API, the partner page
+    and the partner portal use it.
+
+    A partner's login sees only the outcomes addressed to its organisation (audience "partner"):
+    what is asked of the partner manager does not exist for it, whichever page or endpoint asks.
+    """
     filters = filters or OutcomeFilters()
-    outcomes = Outcome.objects.filter(partner__in=Partner.objects.visible_to(user)).select_related(
-        "partner", "strategy", "version", "assignee"
-    )
+    outcomes = Outcome.objects.filter(partner__in=Partner.objects.visible_to(user))
+    if not user.is_staff:
+        outcomes = outcomes.filter(audience=Outcome.Audience.PARTNER)
+    outcomes = outcomes.select_related("partner", "strategy", "version", "assignee")
     for field, values in (
         ("kind__in", filters.kind),
         ("state__in", filters.state),
@@ -71,6 +78,7 @@ def outcome_list(*, user, filters: OutcomeFilters | None = None) -> QuerySet[Out
         ("strategy_id__in", filters.strategy),
         ("run_id__in", filters.run),
         ("assignee_id__in", filters.assignee),
+        ("audience__in", filters.audience),
     ):
         if values:
             outcomes = outcomes.filter(**{field: list(values)})

@@ -50,6 +50,7 @@ def test_an_outcome_has_the_api_md_representation(manager_client, manager):
     assert body["evidence"] == {"days_without_activity": 130}
     assert body["partner_name"] == outcome.partner.name
     assert body["run"] is None
+    assert body["audience"] == "manager"
 
 
 def test_the_list_shows_every_state_by_default(manager_client):
@@ -98,6 +99,8 @@ def test_outcomes_filter_by_partner_kind_assignee_run_and_strategy(manager_clien
         ("strategy=-1", "strategy"),
         ("due_before=tomorrow", "due_before"),
         ("partner_type=martian", "partner_type"),
+        ("audience=everyone", "audience"),
+        ("audience=", "audience"),
     ],
 )
 def test_unknown_filter_values_are_400_with_the_field(manager_client, query, field):
@@ -185,7 +188,7 @@ def test_an_analyst_reads_but_cannot_close(api_client):
     assert api_client.get(f"/api/v1/outcomes/{outcome.pk}/").status_code == 200
 
 
-def test_anonymous_callers_are_401_and_non_staff_403(api_client):
+def test_anonymous_callers_are_401_and_logins_of_no_partner_403(api_client):
     # given
     outcome = make_outcome()
     # when / then
