@@ -43,3 +43,13 @@ class DocumentUploadForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(help_text="PDF, PNG or JPEG, at most 10 MB.")
     issued_on = forms.DateField(required=False, label="Issued on", widget=forms.DateInput(attrs={"type": "date"}))
     expires_on = forms.DateField(required=False, label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DocumentReplaceForm(BootstrapFormMixin, forms.Form):
+    """A newer version of a document; it keeps the document's kind, and its title unless changed.
+    partners.records.services.document_replace checks the file as an upload's."""
+
+    file = forms.FileField(label="New file", help_text="PDF, PNG or JPEG, at most 10 MB.")
+    title = forms.CharField(max_length=200, required=False, help_text="Left empty, the current title is kept.")
+    issued_on = forms.DateField(required=False, label="Issued on", widget=forms.DateInput(attrs={"type": "date"}))
+    expires_on = forms.DateField(required=False, label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))

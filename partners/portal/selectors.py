@@ -19,10 +19,11 @@ def partner_user_count(*, user, partner_id: int) -> int:
 
 
 def documents_needing_attention(*, user, partner_id: int, today: date) -> QuerySet[PartnerDocument]:
-    """Documents expired or expiring within EXPIRY_WARNING_DAYS days, soonest first."""
+    """Current documents expired or expiring within EXPIRY_WARNING_DAYS days, soonest first; a
+    replaced one needs nothing any more."""
     limit = today + timedelta(days=EXPIRY_WARNING_DAYS)
     return (
-        document_list(user=user, partner_ids=[partner_id])
+        document_list(user=user, partner_ids=[partner_id], current_only=True)
         .filter(expires_on__isnull=False, expires_on__lte=limit)
         .order_by("expires_on", "id")
     )

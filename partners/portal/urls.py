@@ -16,6 +16,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/remove/", contacts.contact_remove, name="contact-remove"),
     path("documents/", documents.document_list_page, name="documents"),
     path("documents/upload/", documents.document_upload, name="document-upload"),
+    path("documents/<int:document_id>/replace/", documents.document_replace, name="document-replace"),
     path("metrics/", metrics.metric_list_page, name="metrics"),
     path("timeline/", timeline.timeline, name="timeline"),
     path("users/", users.user_list, name="users"),

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -64,14 +65,29 @@ class ReviewSerializer(_OfVisiblePartner):
 
 
 class DocumentSerializer(_OfVisiblePartner):
-    """A document's facts; the file is write-only and its location is never shown."""
+    """A document's facts; the file is write-only and its location is never shown. ``replaced_by``
+    is the newer upload that superseded it (null while it is current)."""
 
     file = serializers.FileField(write_only=True, help_text="PDF, PNG or JPEG, at most 10 MB.")
 
     class Meta:
         model = PartnerDocument
-        fields = ["id", "partner", "kind", "title", "issued_on", "expires_on", "uploaded_by", "created_at", "file"]
-        read_only_fields = ["id", "uploaded_by", "created_at"]
+        fields = [
+            "id", "partner", "kind", "title", "issued_on", "expires_on", "uploaded_by", "replaced_by", "created_at",
+            "file",
+        ]  # fmt: skip
+        read_only_fields = ["id", "uploaded_by", "replaced_by", "created_at"]
+
+
+class DocumentReplaceSerializer(serializers.Serializer):
+    """A newer version of a document: it keeps the document's partner and kind, and its title unless given."""
+
+    file = serializers.FileField(help_text="PDF, PNG or JPEG, at most 10 MB.")
+    title = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Defaults to the replaced document's title."
+    )
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(required=False, allow_null=True)
 
 
 class MetricSerializer(_OfVisiblePartner):
@@ -178,22 +194,58 @@ class ReviewViewSet(
         serializer.instance = services.review_update(review_id=serializer.instance.pk, actor=self.request.user, **data)
 
 
-@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER]))
+CURRENT_FILTER = OpenApiParameter(
+    "current",
+    OpenApiTypes.BOOL,
+    description="true: only the documents partners hold now; false: only those a newer upload replaced",
+)
+
+
+@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER, CURRENT_FILTER]))
 class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, _RecordViewSet):
     """Partner documents (KYC, insurance, NDA, certificates). Upload as multipart; files are never served here."""
 
-    partner_admin_actions = ("create",)
+    partner_admin_actions = ("create", "replace")
 
     serializer_class = DocumentSerializer
     model = PartnerDocument
     parser_classes = [MultiPartParser, FormParser]
 
     def records(self):
-        return selectors.document_list(user=self.request.user, partner_ids=self.partner_ids())
+        current = self._current()
+        documents = selectors.document_list(
+            user=self.request.user, partner_ids=self.partner_ids(), current_only=current is True
+        )
+        return documents.filter(replaced_by__isnull=False) if current is False else documents
+
+    def _current(self) -> bool | None:
+        raw = self.request.query_params.get("current") if self.action == "list" else None
+        if raw is None:
+            return None
+        if raw.lower() not in ("true", "false"):
+            raise ValidationError({"current": ["Give true or false."]})
+        return raw.lower() == "true"
 
     def perform_create(self, serializer):
         partner_id, data = self._fields(serializer)
         serializer.instance = services.document_add(partner_id=partner_id, actor=self.request.user, **data)
+
+    @extend_schema(
+        request=DocumentReplaceSerializer,
+        responses={201: DocumentSerializer, 409: OpenApiTypes.OBJECT},
+        description=(
+            "Upload a newer version of a document (multipart). The new document has the same partner and kind; "
+            "the old one gets `replaced_by` and stays readable. Answers 201 with the new document, 409 "
+            '{"code": "document_replaced", "replaced_by": <id>} when the document was already replaced.'
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def replace(self, request, pk=None):
+        document = self.get_object()  # 404 outside the caller's organisation; 403 without the right to change it
+        serializer = DocumentReplaceSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        new = services.document_replace(document_id=document.pk, actor=request.user, **serializer.validated_data)
+        return Response(DocumentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
 METRIC_FILTERS = [

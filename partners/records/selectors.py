@@ -26,11 +26,38 @@ def agreement_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySe
     )
 
 
-def document_list(*, user, partner_ids: Iterable[int] | None = None) -> QuerySet[PartnerDocument]:
-    """Documents of partners the user may see, by partner and kind, newest first."""
-    return _of_visible(PartnerDocument.objects.all(), user=user, partner_ids=partner_ids).order_by(
-        "partner_id", "kind", "-created_at", "-id"
+def document_list(
+    *, user, partner_ids: Iterable[int] | None = None, current_only: bool = False
+) -> QuerySet[PartnerDocument]:
+    """Documents of partners the user may see, by partner and kind, newest first.
+
+    ``current_only`` leaves out the documents a newer upload replaced: what the partner holds now.
+    Without it, replaced ones are included (their history, and their files stay downloadable).
+    """
+    documents = _of_visible(PartnerDocument.objects.all(), user=user, partner_ids=partner_ids)
+    if current_only:
+        documents = documents.filter(replaced_by__isnull=True)
+    return documents.order_by("partner_id", "kind", "-created_at", "-id")
+
+
+def document_earlier_versions(*, user, partner_ids: Iterable[int]) -> dict[int, list[PartnerDocument]]:
+    """The replaced documents of the partners, keyed by the current document that superseded them
+    (directly or through later replacements), newest first, with their uploaders; one query."""
+    replaced = list(
+        document_list(user=user, partner_ids=partner_ids)
+        .filter(replaced_by__isnull=False)
+        .select_related("uploaded_by")
+        .order_by("-created_at", "-id")
     )
+    by_id = {document.pk: document for document in replaced}
+    versions: dict[int, list[PartnerDocument]] = {}
+    for document in replaced:
+        newer, seen = document.replaced_by_id, {document.pk}
+        while newer in by_id and newer not in seen:  # walk the chain up to the current version
+            seen.add(newer)
+            newer = by_id[newer].replaced_by_id
+        versions.setdefault(newer, []).append(document)
+    return versions
 
 
 def metric_list(
@@ -75,15 +102,18 @@ class PartnerRecords:
 
 
 def partner_records(*, user, partner_id: int, today: date, reviews: int = 5) -> PartnerRecords:
-    """What the partner page shows of the relationship, in four queries: agreements, documents,
-    the last year of each reported metric, and the latest reviews."""
+    """What the partner page shows of the relationship, in four queries: agreements, current
+    documents (not those a newer upload replaced), the last year of each reported metric, and the
+    latest reviews."""
     ids = [partner_id]
     series: dict[str, list[ReportedMetric]] = {}
     for metric in metric_list(user=user, partner_ids=ids, since=today - timedelta(days=365)):
         series.setdefault(metric.key, []).append(metric)
     return PartnerRecords(
         agreements=list(agreement_list(user=user, partner_ids=ids).order_by("status", "end_on", "id")),
-        documents=list(document_list(user=user, partner_ids=ids).order_by("kind", "-issued_on", "-id")),
+        documents=list(
+            document_list(user=user, partner_ids=ids, current_only=True).order_by("kind", "-issued_on", "-id")
+        ),
         metrics=[MetricSeries(key, values[0], values[:6]) for key, values in sorted(series.items())],
         reviews=list(review_list(user=user, partner_ids=ids)[:reviews]),
     )

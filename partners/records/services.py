@@ -21,6 +21,7 @@ from django.utils import timezone
 from partners.events import timeline_record
 from partners.models import Activity, Partner
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+from prm.errors import Conflict
 
 AGREEMENT_FIELDS = ("kind", "title", "start_on", "end_on", "status")
 REVIEW_FIELDS = ("held_on", "kind", "attendees", "notes")
@@ -143,6 +144,55 @@ def _check_file(file: UploadedFile) -> str:
     return "jpg" if extension == "jpeg" else extension
 
 
+def _document_new(
+    *,
+    partner: Partner,
+    actor,
+    kind: str,
+    title: str,
+    file: UploadedFile,
+    extension: str,
+    issued_on: date | None,
+    expires_on: date | None,
+) -> PartnerDocument:
+    """An unsaved document with its fields checked (field messages), carrying the upload under a
+    random name: the upload's own name is not trusted and never reaches a path."""
+    document = PartnerDocument(
+        partner=partner,
+        kind=kind,
+        title=title,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    _check(document, exclude=["file"])
+    if issued_on and expires_on and expires_on < issued_on:
+        raise ValidationError({"expires_on": ["The document cannot expire before it was issued."]})
+    file.name = f"{uuid.uuid4().hex}.{extension}"
+    document.file = file
+    return document
+
+
+def _discard_file(document: PartnerDocument | None) -> None:
+    """Remove the file of a document whose database write failed: a rollback does not undo storage."""
+    if document is not None and document.file.name:
+        document.file.storage.delete(document.file.name)
+
+
+def _document_data(document: PartnerDocument) -> dict:
+    return {
+        "record": "document",
+        "document": document.pk,
+        "kind": document.kind,
+        "issued_on": _iso(document.issued_on),
+        "expires_on": _iso(document.expires_on),
+    }
+
+
+def _expiry(document: PartnerDocument) -> str:
+    return f", expires {document.expires_on}" if document.expires_on else ""
+
+
 def document_add(
     *,
     partner_id: int,
@@ -160,19 +210,10 @@ def document_add(
     """
     extension = _check_file(file)
     partner = Partner.objects.get(pk=partner_id)
-    document = PartnerDocument(
-        partner=partner,
-        kind=kind,
-        title=title,
-        issued_on=issued_on,
-        expires_on=expires_on,
-        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
-    )
-    _check(document, exclude=["file"])
-    if issued_on and expires_on and expires_on < issued_on:
-        raise ValidationError({"expires_on": ["The document cannot expire before it was issued."]})
-    file.name = f"{uuid.uuid4().hex}.{extension}"
-    document.file = file
+    document = _document_new(
+        partner=partner, actor=actor, kind=kind, title=title, file=file, extension=extension,
+        issued_on=issued_on, expires_on=expires_on,
+    )  # fmt: skip
     try:
         with transaction.atomic():
             document.save()
@@ -180,19 +221,61 @@ def document_add(
                 partner=partner,
                 actor=actor,
                 kind=Activity.Kind.NOTE,
-                message=f"{document.get_kind_display()} document “{title}” added"
-                + (f", expires {expires_on}" if expires_on else ""),
-                data={
-                    "record": "document",
-                    "document": document.pk,
-                    "kind": kind,
-                    "issued_on": _iso(issued_on),
-                    "expires_on": _iso(expires_on),
-                },
+                message=f"{document.get_kind_display()} document “{title}” added{_expiry(document)}",
+                data=_document_data(document),
             )
     except Exception:
-        if document.file.name:
-            document.file.storage.delete(document.file.name)
+        _discard_file(document)
+        raise
+    return document
+
+
+def document_replace(
+    *,
+    document_id: int,
+    actor,
+    file: UploadedFile,
+    title: str | None = None,
+    issued_on: date | None = None,
+    expires_on: date | None = None,
+) -> PartnerDocument:
+    """Upload a newer version of a document and mark the old one replaced by it; returns the new one.
+
+    The new document has the old one's kind (and title, unless given), and passes the same checks
+    as an upload; a refused file changes nothing. The old row is locked, so of two concurrent
+    replacements one wins and the other gets Conflict ``document_replaced`` (as does replacing a
+    replaced document). One timeline row names both documents. If the database write fails, the
+    stored file is removed.
+    """
+    extension = _check_file(file)
+    document = None
+    try:
+        with transaction.atomic():
+            old = PartnerDocument.objects.select_for_update(of=("self",)).select_related("partner").get(pk=document_id)
+            if old.replaced_by_id is not None:
+                raise Conflict(
+                    "This document was already replaced by a newer version.",
+                    code="document_replaced",
+                    replaced_by=old.replaced_by_id,
+                )
+            document = _document_new(
+                partner=old.partner, actor=actor, kind=old.kind, title=title or old.title, file=file,
+                extension=extension, issued_on=issued_on, expires_on=expires_on,
+            )  # fmt: skip
+            document.save()
+            old.replaced_by = document
+            old.save(update_fields=["replaced_by"])
+            timeline_record(
+                partner=old.partner,
+                actor=actor,
+                kind=Activity.Kind.NOTE,
+                message=f"{document.get_kind_display()} document “{old.title}” replaced by "
+                + ("a new version" if document.title == old.title else f"“{document.title}”")
+                + _expiry(document),
+                data={**_document_data(document), "replaces": old.pk},
+            )
+    except Exception:
+        _discard_file(document)
         raise
     return document
 

@@ -47,7 +47,8 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
     ):
         agreements[row[0]].append(AgreementFact(*row[1:]))
     documents: dict[int, list[DocumentFact]] = defaultdict(list)
-    for row in PartnerDocument.objects.filter(partner_id__in=ids).values_list(
+    # what the partner holds now: a replaced document no longer counts, however its dates compare
+    for row in PartnerDocument.objects.filter(partner_id__in=ids, replaced_by__isnull=True).values_list(
         "partner_id", "id", "kind", "issued_on", "expires_on"
     ):
         documents[row[0]].append(DocumentFact(*row[1:]))

@@ -4,9 +4,12 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
+from partners.models import PartnerUser
 from partners.records import services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+from partners.services import api_token_create
 from tests.factories import UserFactory
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"
@@ -231,7 +234,10 @@ def test_a_document_is_uploaded_and_no_file_url_is_exposed(manager_client, partn
     # then
     assert created.status_code == 201, created.content
     body = created.json()
-    assert set(body) == {"id", "partner", "kind", "title", "issued_on", "expires_on", "uploaded_by", "created_at"}
+    assert set(body) == {
+        "id", "partner", "kind", "title", "issued_on", "expires_on", "uploaded_by", "replaced_by", "created_at"
+    }  # fmt: skip
+    assert body["replaced_by"] is None
     assert body["expires_on"] == "2027-06-30" and body["uploaded_by"] == manager.pk
     stored = PartnerDocument.objects.get().file.name
     for response in (manager_client.get(f"/api/v1/documents/{body['id']}/"), manager_client.get("/api/v1/documents/")):
@@ -275,6 +281,169 @@ def test_documents_without_a_file_or_as_json_are_refused(manager_client, partner
     # then
     assert missing.status_code == 400 and "file" in missing.json()
     assert as_json.status_code == 415
+
+
+# --- replacing documents ------------------------------------------------------------------
+
+
+def _document(partner, title="KYC 2025", **fields) -> PartnerDocument:
+    return services.document_add(
+        partner_id=partner.pk, actor=None, kind="kyc", title=title, file=SimpleUploadedFile("k.pdf", PDF), **fields
+    )
+
+
+def _replace(client, document, name="new.pdf", content=PDF, **fields):
+    body = {"file": SimpleUploadedFile(name, content), **fields}
+    return client.post(f"/api/v1/documents/{document.pk}/replace/", body, format="multipart")
+
+
+def _partner_client(partner, role) -> APIClient:
+    """A client with a partner login's token, as an integration of the partner would call."""
+    user = UserFactory(is_staff=False)
+    PartnerUser.objects.create(user=user, partner=partner, role=role)
+    _, key = api_token_create(user=user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def test_a_document_is_replaced_by_a_new_one_of_the_same_kind(manager_client, partner, manager, _media):
+    # given
+    old = _document(partner, expires_on=date(2026, 1, 31))
+    # when
+    response = _replace(manager_client, old, expires_on="2027-01-31")
+    # then
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["partner"], body["kind"], body["title"]) == (partner.pk, "kyc", "KYC 2025")
+    assert body["expires_on"] == "2027-01-31"
+    assert body["uploaded_by"] == manager.pk and body["replaced_by"] is None
+    assert "file" not in body
+    assert manager_client.get(f"/api/v1/documents/{old.pk}/").json()["replaced_by"] == body["id"]
+    assert len(_stored_files(_media)) == 2
+    note = partner.activities.filter(data__record="document", data__replaces=old.pk).get()
+    assert note.data["document"] == body["id"]
+
+
+def test_replacing_a_replaced_document_is_a_409(manager_client, partner, _media):
+    # given
+    old = _document(partner)
+    new = _replace(manager_client, old, title="KYC 2026").json()
+    # when
+    again = _replace(manager_client, old, title="KYC 2027")
+    # then
+    assert again.status_code == 409
+    assert again.json() == {
+        "code": "document_replaced", "detail": "This document was already replaced by a newer version.",
+        "replaced_by": new["id"],
+    }  # fmt: skip
+    assert PartnerDocument.objects.count() == 2
+    assert len(_stored_files(_media)) == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fields", "field"),
+    [
+        ("new.exe", b"MZ\x90\x00", {}, "file"),
+        ("new.pdf", b"<html>not a pdf</html>", {}, "file"),
+        ("new.pdf", PDF + b"0" * (10 * 1024 * 1024), {}, "file"),
+        ("new.pdf", b"", {}, "file"),
+        ("new.pdf", PDF, {"issued_on": "2026-05-01", "expires_on": "2026-04-01"}, "expires_on"),
+        ("new.pdf", PDF, {"issued_on": "May"}, "issued_on"),
+        ("new.pdf", PDF, {"title": "x" * 201}, "title"),
+    ],
+)
+def test_a_bad_replacement_is_a_400_with_a_field_message_and_changes_nothing(
+    manager_client, partner, _media, name, content, fields, field
+):
+    # given
+    old = _document(partner)
+    # when
+    response = _replace(manager_client, old, name=name, content=content, **fields)
+    # then
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert list(PartnerDocument.objects.values_list("pk", "replaced_by")) == [(old.pk, None)]
+    assert len(_stored_files(_media)) == 1
+
+
+def test_a_replacement_without_a_file_or_as_json_is_refused(manager_client, partner):
+    # given
+    old = _document(partner)
+    # when
+    missing = manager_client.post(f"/api/v1/documents/{old.pk}/replace/", {"title": "X"}, format="multipart")
+    as_json = manager_client.post(f"/api/v1/documents/{old.pk}/replace/", {"title": "X"}, format="json")
+    # then
+    assert missing.status_code == 400 and "file" in missing.json()
+    assert as_json.status_code == 415
+    assert PartnerDocument.objects.count() == 1
+
+
+def test_only_staff_who_may_change_the_partner_replace_its_documents(api_client, partner, make_partner, _media):
+    # given: a manager owning another partner, an analyst
+    old = _document(partner)
+    other_manager = UserFactory(role="manager")
+    # when
+    statuses = []
+    for user in (other_manager, UserFactory(role="analyst")):
+        api_client.force_authenticate(user)
+        statuses.append(_replace(api_client, old).status_code)
+    # then
+    assert statuses == [403, 403]
+    assert list(PartnerDocument.objects.values_list("pk", "replaced_by")) == [(old.pk, None)]
+    assert len(_stored_files(_media)) == 1
+
+
+def test_an_unknown_document_is_404(manager_client, db):
+    # when
+    response = manager_client.post(
+        "/api/v1/documents/999999/replace/", {"file": SimpleUploadedFile("n.pdf", PDF)}, format="multipart"
+    )
+    # then
+    assert response.status_code == 404
+
+
+def test_a_partner_admins_token_replaces_its_own_documents_only(partner, make_partner, _media):
+    # given
+    mine = _document(partner, title="Ours")
+    theirs = _document(make_partner(name="Quetzal Other"), title="Theirs")
+    admin = _partner_client(partner, "partner_admin")
+    member = _partner_client(partner, "partner_member")
+    # when
+    replaced = _replace(admin, mine, title="Ours renewed")
+    foreign = _replace(admin, theirs)
+    by_member = _replace(member, PartnerDocument.objects.get(title="Ours renewed"))
+    # then
+    assert replaced.status_code == 201, replaced.content
+    assert replaced.json()["partner"] == partner.pk
+    assert foreign.status_code == 404
+    assert "Quetzal" not in foreign.content.decode() and "Theirs" not in foreign.content.decode()
+    assert by_member.status_code == 403
+    assert PartnerDocument.objects.get(pk=theirs.pk).replaced_by is None
+    assert PartnerDocument.objects.count() == 3
+    assert len(_stored_files(_media)) == 3
+
+
+def test_the_current_filter_lists_documents_held_now_or_replaced_ones(manager_client, partner, make_partner):
+    # given
+    old = _document(partner, title="Old")
+    new = _replace(manager_client, old, title="New").json()
+    other = _document(partner, title="Other kind")
+    theirs = _document(make_partner(name="Quetzal Other"), title="Theirs")
+    partner_client = _partner_client(partner, "partner_member")
+
+    def ids(client, query):
+        response = client.get(f"/api/v1/documents/{query}")
+        assert response.status_code == 200, response.content
+        return sorted(row["id"] for row in response.json()["results"])
+
+    # then
+    assert ids(manager_client, f"?partner={partner.pk}") == sorted([old.pk, new["id"], other.pk])
+    assert ids(manager_client, "?current=true") == sorted([new["id"], other.pk, theirs.pk])
+    assert ids(manager_client, "?current=false") == [old.pk]
+    assert ids(partner_client, "?current=true") == sorted([new["id"], other.pk])
+    assert ids(partner_client, "?current=False") == [old.pk]
+    assert manager_client.get("/api/v1/documents/?current=maybe").json() == {"current": ["Give true or false."]}
 
 
 # --- who may read and write ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from partners.records import selectors, services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.records.services import MetricReport
 from partners.services import partner_create
+from prm.errors import Conflict
 from tests.factories import UserFactory
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
@@ -207,6 +208,134 @@ def test_the_stored_file_is_removed_when_the_database_write_fails(partner, manag
     # then
     assert not PartnerDocument.objects.exists()
     assert _stored_files(_media) == []
+
+
+def _document(partner, actor, **fields) -> PartnerDocument:
+    values = {"kind": "insurance", "title": "Insurance 2025", "file": SimpleUploadedFile("i.pdf", PDF)}
+    return services.document_add(partner_id=partner.pk, actor=actor, **{**values, **fields})
+
+
+def test_replacing_a_document_keeps_its_kind_and_title_and_writes_one_timeline_row(partner, manager, _media):
+    # given
+    old = _document(partner, manager, issued_on=date(2025, 1, 1), expires_on=date(2026, 1, 1))
+    partner_user = UserFactory(is_staff=False)
+    # when
+    new = services.document_replace(
+        document_id=old.pk, actor=partner_user, file=SimpleUploadedFile("renewed.png", PNG),
+        expires_on=date(2027, 1, 1),
+    )  # fmt: skip
+    # then
+    old.refresh_from_db()
+    assert old.replaced_by == new
+    assert (new.partner, new.kind, new.title, new.uploaded_by) == (partner, "insurance", "Insurance 2025", partner_user)
+    assert (new.issued_on, new.expires_on) == (None, date(2027, 1, 1))
+    assert new.replaced_by is None
+    assert "renewed" not in new.file.name and new.file.name.endswith(".png")
+    assert sorted(path.read_bytes() for path in _stored_files(_media)) == sorted([PDF, PNG])
+    added, replaced = _notes(partner, "document")
+    assert added.data["document"] == old.pk
+    assert (
+        replaced.message
+        == "Insurance certificate document “Insurance 2025” replaced by a new version, expires 2027-01-01"
+    )
+    assert (replaced.data["document"], replaced.data["replaces"]) == (new.pk, old.pk)
+
+
+def test_a_replacement_may_have_its_own_title(partner, manager, _media):
+    # given
+    old = _document(partner, manager)
+    # when
+    new = services.document_replace(
+        document_id=old.pk, actor=manager, file=SimpleUploadedFile("i.pdf", PDF), title="Insurance 2026"
+    )
+    # then
+    assert new.title == "Insurance 2026"
+    assert PartnerDocument.objects.get(pk=old.pk).title == "Insurance 2025"
+    assert (
+        _notes(partner, "document")[-1].message
+        == "Insurance certificate document “Insurance 2025” replaced by “Insurance 2026”"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fields", "field"),
+    [
+        ("i.exe", b"MZ\x90\x00", {}, "file"),
+        ("i.pdf", b"<html>not a pdf</html>", {}, "file"),
+        ("i.pdf", PDF + b"0" * (10 * 1024 * 1024), {}, "file"),
+        ("i.pdf", PDF, {"issued_on": date(2026, 5, 1), "expires_on": date(2026, 4, 1)}, "expires_on"),
+        ("i.pdf", PDF, {"title": "x" * 201}, "title"),
+    ],
+)
+def test_a_refused_replacement_changes_nothing_and_stores_no_file(
+    partner, manager, _media, name, content, fields, field
+):
+    # given
+    old = _document(partner, manager)
+    # when
+    with pytest.raises(ValidationError) as raised:
+        services.document_replace(document_id=old.pk, actor=manager, file=SimpleUploadedFile(name, content), **fields)
+    # then
+    assert list(raised.value.message_dict) == [field]
+    assert list(PartnerDocument.objects.values_list("pk", "replaced_by")) == [(old.pk, None)]
+    assert [path.read_bytes() for path in _stored_files(_media)] == [PDF]
+    assert len(_notes(partner, "document")) == 1
+
+
+def test_a_replaced_document_cannot_be_replaced_again(partner, manager, _media):
+    # given
+    old = _document(partner, manager)
+    new = services.document_replace(document_id=old.pk, actor=manager, file=SimpleUploadedFile("i.pdf", PDF))
+    # when
+    with pytest.raises(Conflict) as raised:
+        services.document_replace(document_id=old.pk, actor=manager, file=SimpleUploadedFile("again.png", PNG))
+    # then
+    assert raised.value.code == "document_replaced"
+    assert raised.value.extra == {"replaced_by": new.pk}
+    assert PartnerDocument.objects.count() == 2
+    assert PartnerDocument.objects.get(pk=old.pk).replaced_by_id == new.pk
+    assert [path.read_bytes() for path in _stored_files(_media)] == [PDF, PDF]
+    assert len(_notes(partner, "document")) == 2
+
+
+def test_the_replacement_file_is_removed_when_the_database_write_fails(partner, manager, _media, monkeypatch):
+    # given: the timeline write fails after the new file was saved
+    old = _document(partner, manager)
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(services, "timeline_record", broken)
+    # when
+    with pytest.raises(RuntimeError):
+        services.document_replace(document_id=old.pk, actor=manager, file=SimpleUploadedFile("new.png", PNG))
+    # then
+    assert list(PartnerDocument.objects.values_list("pk", "replaced_by")) == [(old.pk, None)]
+    assert [path.read_bytes() for path in _stored_files(_media)] == [PDF]
+
+
+def test_current_documents_and_their_earlier_versions(partner, manager, make_partner, _media):
+    # given: insurance replaced twice, an NDA never, another partner's document replaced once
+    first = _document(partner, manager, title="Insurance 2024")
+    second = services.document_replace(
+        document_id=first.pk, actor=manager, file=SimpleUploadedFile("i.pdf", PDF), title="Insurance 2025"
+    )
+    third = services.document_replace(
+        document_id=second.pk, actor=manager, file=SimpleUploadedFile("i.pdf", PDF), title="Insurance 2026"
+    )
+    nda = _document(partner, manager, kind="nda", title="NDA")
+    other = _document(make_partner("Other"), manager)
+    services.document_replace(document_id=other.pk, actor=manager, file=SimpleUploadedFile("i.pdf", PDF))
+    # when
+    current = selectors.document_list(user=manager, partner_ids=[partner.pk], current_only=True)
+    everything = selectors.document_list(user=manager, partner_ids=[partner.pk])
+    earlier = selectors.document_earlier_versions(user=manager, partner_ids=[partner.pk])
+    # then
+    assert sorted(document.pk for document in current) == [third.pk, nda.pk]
+    assert everything.count() == 4
+    assert {key: [document.title for document in versions] for key, versions in earlier.items()} == {
+        third.pk: ["Insurance 2025", "Insurance 2024"]
+    }
 
 
 # --- reported metrics ---------------------------------------------------------------------
