@@ -263,6 +263,19 @@ def test_the_portal_home_does_not_ask_to_renew_a_replaced_document(client, alpha
     assert "No document expires in the next 60 days." in body
 
 
+@pytest.mark.parametrize(("role", "offered"), [("partner_admin", True), ("partner_member", False)])
+def test_the_portal_home_offers_partner_admins_to_replace_a_document_to_renew(client, alpha, role, offered):
+    # given: a certificate expiring in a month
+    document = _upload(alpha, title="Expiring cover", expires_on=timezone.localdate() + timedelta(days=30))
+    client.force_login(_login(alpha, role=role))
+    # when
+    body = client.get("/partner/").content.decode()
+    # then
+    assert "Expiring cover" in body
+    assert (f'href="/partner/documents/{document.pk}/replace/"' in body) is offered
+    assert ('href="/partner/users/"' in body) is offered
+
+
 def test_the_manager_partner_page_records_show_only_current_documents(alpha, manager, _media):
     # given
     old = _upload(alpha, title="Lapsed cover")
