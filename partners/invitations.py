@@ -23,12 +23,25 @@ from partners.invitation_models import INVITATION_DAYS, Invitation
 from partners.logins import audit_record
 from partners.models import AuditEvent, Partner, PartnerUser
 from partners.querysets import partner_id_of
-from partners.roles import Role, role_group, role_of
+from partners.roles import Role, can_change_partner, role_group, role_of
+from prm.errors import Conflict
 
 User = get_user_model()
 
 TOKEN_SALT = "partners.invitation"  # noqa: S105 (a namespace for the signer, not a secret)
 ROLES = (*Role.STAFF, *Role.PARTNER)
+
+
+def invitation_state(invitation: Invitation, *, now=None) -> str:
+    """Where an invitation stands, one of selectors.INVITATION_STATES: pending, accepted, withdrawn
+    or expired."""
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "withdrawn"
+    if invitation.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "pending"
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -134,14 +147,16 @@ def invitation_pending(*, token: str, lock: bool = False) -> Invitation:
     return invitation
 
 
-def invitation_accept(*, token: str, password: str, name: str) -> User:
+def invitation_accept(*, token: str, password: str, name: str, request=None) -> User:
     """Turn a pending invitation into a login: the user (username and verified e-mail address =
     the invited e-mail) with the invited role, staff group or partner membership.
 
     The invitation row is locked (select_for_update) for the whole transaction, so two
-    simultaneous accepts create one user; the loser sees "already used". Other pending invitations
-    of the same e-mail are withdrawn. Raises ValidationError for a bad token (no field) or a bad
-    name or password (``name`` / ``password`` fields); nothing is written then.
+    simultaneous accepts create one user; the loser sees "already used", and a withdrawal waits
+    and then finds it accepted. Other pending invitations of the same e-mail are withdrawn. An
+    audit row ``invitation_accepted`` (actor and subject: the new login) is written in the same
+    transaction. Raises ValidationError for a bad token (no field) or a bad name or password
+    (``name`` / ``password`` fields); nothing is written then.
     """
     with transaction.atomic():
         invitation = invitation_pending(token=token, lock=True)
@@ -180,4 +195,92 @@ def invitation_accept(*, token: str, password: str, name: str) -> User:
         Invitation.objects.filter(email=invitation.email, accepted_at__isnull=True, revoked_at__isnull=True).exclude(
             pk=invitation.pk
         ).update(revoked_at=now)
+        audit_record(
+            action=AuditEvent.Action.INVITATION_ACCEPTED,
+            actor=user,
+            subject=user,
+            identifier=invitation.email,
+            request=request,
+            invitation=invitation.pk,
+            role=role,
+            partner=invitation.partner_id,
+        )
     return user
+
+
+def _withdrawable(*, actor, invitation_id: int) -> Invitation:
+    """The invitation if ``actor`` may withdraw it: whoever may send it. Invitation.DoesNotExist when
+    the actor cannot see it (another organisation's, or a staff invitation for a non-admin),
+    PermissionDenied when it can see it but not change it (a manager not owning the partner)."""
+    actor_role = role_of(actor) if actor is not None and actor.is_active else None
+    rows = Invitation.objects.select_related("partner")
+    if actor_role != Role.ADMIN:
+        rows = rows.filter(partner__in=Partner.objects.visible_to(actor))
+    invitation = rows.filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Invitation.DoesNotExist
+    if actor_role == Role.ADMIN:
+        return invitation
+    if actor_role in (Role.MANAGER, Role.PARTNER_ADMIN) and can_change_partner(actor, invitation.partner):
+        return invitation
+    raise PermissionDenied("Your role cannot withdraw this invitation.")
+
+
+def _withdraw(invitation: Invitation, *, actor, request=None) -> bool:
+    """Claim the withdrawal with a conditional UPDATE and audit it; True when this call withdrew it,
+    False when it was withdrawn already. Raises Conflict ``invitation_accepted``. Call inside a
+    transaction."""
+    claimed = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    invitation.refresh_from_db(fields=["accepted_at", "revoked_at"])
+    if claimed != 1:
+        if invitation.accepted_at is not None:
+            raise Conflict(
+                "This invitation was accepted already; deactivate the login instead.", code="invitation_accepted"
+            )
+        return False
+    audit_record(
+        action=AuditEvent.Action.INVITATION_WITHDRAWN,
+        actor=actor,
+        identifier=invitation.email,
+        request=request,
+        invitation=invitation.pk,
+        role=invitation.role,
+        partner=invitation.partner_id,
+    )
+    return True
+
+
+def invitation_withdraw(*, invitation_id: int, actor, request=None) -> Invitation:
+    """Withdraw an invitation so its link answers "This invitation was withdrawn."
+
+    Who may send it may withdraw it (see ``_withdrawable``). A conditional UPDATE claims the row
+    only while it is neither accepted nor withdrawn, so a withdrawal racing an acceptance cannot
+    both win: the accept locks the row and the UPDATE, waiting for it, then matches nothing.
+    Raises Conflict ``invitation_accepted`` for an accepted invitation; an invitation withdrawn
+    already is returned as it is (idempotent, no second audit row). Writes an audit row
+    ``invitation_withdrawn``.
+    """
+    invitation = _withdrawable(actor=actor, invitation_id=invitation_id)
+    with transaction.atomic():
+        _withdraw(invitation, actor=actor, request=request)
+    return invitation
+
+
+def invitation_resend(*, invitation_id: int, actor, request=None) -> Invitation:
+    """Replace an invitation that was not used with a new one (new link, new expiry), e.g. when the
+    first mail was lost or the link expired; the old link stops working.
+
+    One transaction: the old invitation is withdrawn (the same claim as ``invitation_withdraw``)
+    and the new one sent, or neither happens. Only an invitation still open (pending or expired)
+    is resent, so two simultaneous resends send one mail; the other gets Conflict
+    ``invitation_withdrawn`` (or ``invitation_accepted``).
+    """
+    invitation = _withdrawable(actor=actor, invitation_id=invitation_id)
+    with transaction.atomic():
+        if not _withdraw(invitation, actor=actor, request=request):
+            raise Conflict("This invitation was withdrawn; send a new one instead.", code="invitation_withdrawn")
+        return invitation_send(
+            actor=actor, email=invitation.email, role=invitation.role, partner=invitation.partner, request=request
+        )

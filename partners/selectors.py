@@ -7,11 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 
+from partners.invitation_models import Invitation
 from partners.models import Activity, ApiToken, Contact, Partner
 from partners.reference import reference
+from partners.roles import Role, role_of
 
 ORDERINGS = {
     "name": ("name", "id"),
@@ -172,3 +176,57 @@ def partner_summary(*, user) -> PartnerSummary:
 def api_token_list(*, user) -> QuerySet[ApiToken]:
     """The caller's own tokens, newest first; nobody lists another user's tokens here."""
     return ApiToken.objects.filter(user=user).order_by("-created", "-pk")
+
+
+# --- logins and invitations ------------------------------------------------------------
+
+INVITATION_STATES = ("pending", "accepted", "withdrawn", "expired")
+ACCESS_INVITATIONS_SHOWN = 50
+
+
+def invitation_list(*, user, partner_id: int | None = None, state: str | None = None) -> QuerySet[Invitation]:
+    """Invitations the user may see, newest first: an administrator every one (staff invitations
+    included), other staff those of every partner, a partner admin its own organisation's, anyone
+    else none. ``state`` keeps one of INVITATION_STATES (None: all); the partner comes joined."""
+    rows = Invitation.objects.select_related("partner").order_by("-created_at", "-id")
+    role = role_of(user) if user.is_active else None
+    if role in (Role.MANAGER, Role.ANALYST, Role.PARTNER_ADMIN):
+        rows = rows.filter(partner__in=Partner.objects.visible_to(user))
+    elif role != Role.ADMIN:
+        return rows.none()
+    if partner_id is not None:
+        rows = rows.filter(partner_id=partner_id)
+    now = timezone.now()
+    open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+    if state == "pending":
+        rows = rows.filter(open_, expires_at__gt=now)
+    elif state == "expired":
+        rows = rows.filter(open_, expires_at__lte=now)
+    elif state == "accepted":
+        rows = rows.filter(accepted_at__isnull=False)
+    elif state == "withdrawn":
+        rows = rows.filter(accepted_at__isnull=True, revoked_at__isnull=False)
+    return rows
+
+
+@dataclass(frozen=True)
+class PartnerAccess:
+    """Who from a partner can log in to its portal, and who was invited to."""
+
+    logins: list  # users with ``partner_user`` joined
+    invitations: list[Invitation]  # pending ones, newest first, at most ACCESS_INVITATIONS_SHOWN
+
+
+def partner_access(*, user, partner_id: int) -> PartnerAccess:
+    """A partner's logins (active and deactivated, with their role) and pending invitations, for the
+    manager's partner page: two queries whatever their number; empty for a partner the user may
+    not see."""
+    visible = Partner.objects.visible_to(user).filter(pk=partner_id)
+    logins = (
+        get_user_model()
+        .objects.filter(is_staff=False, partner_user__partner__in=visible)
+        .select_related("partner_user")
+        .order_by("-is_active", "email", "id")
+    )
+    invitations = invitation_list(user=user, partner_id=partner_id, state="pending")[:ACCESS_INVITATIONS_SHOWN]
+    return PartnerAccess(logins=list(logins), invitations=list(invitations))

@@ -19,5 +19,15 @@ urlpatterns = [
     path(
         "partners/<int:pk>/contacts/<int:contact_id>/invite/", invitations.contact_invite, name="partner-contact-invite"
     ),
+    path(
+        "partners/<int:pk>/invitations/<int:invitation_id>/withdraw/",
+        invitations.partner_invitation_withdraw,
+        name="partner-invitation-withdraw",
+    ),
+    path(
+        "partners/<int:pk>/invitations/<int:invitation_id>/resend/",
+        invitations.partner_invitation_resend,
+        name="partner-invitation-resend",
+    ),
     path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation-accept"),
 ]

@@ -3,22 +3,25 @@
 Administrators manage every login; a partner admin manages its own organisation's logins; every other
 role gets 403. A login outside the caller's scope is a 404, as if it did not exist. New logins are
 never created directly: POST /users/ sends an invitation (201 with the invitation), as
-POST /invitations/ does, so the person chooses their own password.
+POST /invitations/ does, so the person chooses their own password. Invitations are listed (pending by
+default), read and withdrawn (DELETE) with the same scoping.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from partners.invitation_models import Invitation
-from partners.invitations import invitation_send
+from partners.invitations import invitation_send, invitation_state, invitation_withdraw
 from partners.logins import user_deactivate
 from partners.models import Partner
 from partners.roles import Role, role_of
+from partners.selectors import INVITATION_STATES, invitation_list
 from partners.users import user_partner_id, user_role, user_role_change, users_manageable_by
 
 User = get_user_model()
@@ -66,9 +69,16 @@ class InvitationCreateSerializer(serializers.Serializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
+    state = serializers.SerializerMethodField()
+
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "partner", "expires_at"]
+        fields = ["id", "email", "role", "partner", "expires_at", "created_at", "accepted_at", "revoked_at", "state"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=INVITATION_STATES))
+    def get_state(self, invitation) -> str:
+        return invitation_state(invitation)
 
 
 def _invite(request) -> Response:
@@ -123,16 +133,57 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data)
 
 
-class InvitationViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """POST ``{"email", "role", "partner"}`` sends an invitation e-mail; 201 with the invitation."""
+STATE_CHOICES = (*INVITATION_STATES, "all")
+
+
+class InvitationViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """POST ``{"email", "role", "partner"}`` sends an invitation e-mail (201 with the invitation); GET lists
+    them (pending unless ``?state=``), newest first; DELETE withdraws one (204; 409 once accepted)."""
 
     serializer_class = InvitationSerializer
     permission_classes = [AdminsAndPartnerAdmins]
     filter_backends = []
 
     def get_queryset(self):
-        return Invitation.objects.none()
+        if getattr(self, "swagger_fake_view", False):
+            return Invitation.objects.none()
+        if self.action != "list":
+            return invitation_list(user=self.request.user)
+        state = self.request.query_params.get("state", "pending")
+        if state not in STATE_CHOICES:
+            raise serializers.ValidationError({"state": [f"Choose one of: {', '.join(STATE_CHOICES)}."]})
+        return invitation_list(user=self.request.user, state=None if state == "all" else state)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "state",
+                OpenApiTypes.STR,
+                enum=STATE_CHOICES,
+                description="Which invitations: pending (the default), accepted, withdrawn, expired or all.",
+            )
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
     def create(self, request):
         return _invite(request)
+
+    @extend_schema(
+        responses={
+            204: OpenApiResponse(description="Withdrawn (or withdrawn already): the link no longer works."),
+            409: OpenApiResponse(description="Accepted already (code ``invitation_accepted``)."),
+        }
+    )
+    def destroy(self, request, *args, **kwargs):
+        invitation = self.get_object()
+        invitation_withdraw(invitation_id=invitation.pk, actor=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

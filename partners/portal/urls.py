@@ -21,4 +21,6 @@ urlpatterns = [
     path("timeline/", timeline.timeline, name="timeline"),
     path("users/", users.user_list, name="users"),
     path("users/<int:user_id>/deactivate/", users.user_deactivate_page, name="user-deactivate"),
+    path("users/invitations/<int:invitation_id>/withdraw/", users.invitation_withdraw_page, name="invitation-withdraw"),
+    path("users/invitations/<int:invitation_id>/resend/", users.invitation_resend_page, name="invitation-resend"),
 ]

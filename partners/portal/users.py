@@ -1,4 +1,5 @@
-"""A partner admin's own organisation's logins: see them, invite colleagues, deactivate a login."""
+"""A partner admin's own organisation's logins: see them, invite colleagues, deactivate a login, withdraw
+or resend an invitation."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from django.views.decorators.http import require_POST
 
 from partners.forms import BootstrapFormMixin
 from partners.invitation_models import Invitation
-from partners.invitations import invitation_send
+from partners.invitations import invitation_resend, invitation_send, invitation_withdraw
 from partners.logins import user_deactivate
 from partners.portal.access import partner_view
 from partners.roles import Role
+from partners.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.users import user_role, users_manageable_by
+from prm.errors import Conflict
 
 
 class ColleagueInviteForm(BootstrapFormMixin, forms.Form):
@@ -41,12 +44,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"An invitation was sent to {form.cleaned_data['email']}.")
                 return redirect("partner_portal:users")
     users = [(user, user_role(user)) for user in users_manageable_by(request.user)]
-    pending = [
-        invitation
-        for invitation in Invitation.objects.filter(
-            partner=request.partner, accepted_at__isnull=True, revoked_at__isnull=True
-        ).order_by("-created_at")[:50]
-        if invitation.is_pending
+    pending = invitation_list(user=request.user, partner_id=request.partner.pk, state="pending")[
+        :ACCESS_INVITATIONS_SHOWN
     ]
     context = {"partner": request.partner, "users": users, "pending": pending, "form": form}
     return render(request, "partner/user_list.html", context, status=status)
@@ -63,4 +62,42 @@ def user_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
         raise PermissionDenied
     user_deactivate(user_id=user.pk, actor=request.user, request=request)
     messages.success(request, f"{user.get_full_name() or user.email} can no longer log in.")
+    return redirect("partner_portal:users")
+
+
+def _own_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    """One of the organisation's invitations; 404 for another organisation's or an unknown one."""
+    invitation = invitation_list(user=request.user, partner_id=request.partner.pk).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+@require_POST
+@partner_view(write=True)
+def invitation_withdraw_page(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Withdraw one of the organisation's invitations: its link stops working at once."""
+    invitation = _own_invitation(request, invitation_id)
+    try:
+        invitation_withdraw(invitation_id=invitation.pk, actor=request.user, request=request)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+    return redirect("partner_portal:users")
+
+
+@require_POST
+@partner_view(write=True)
+def invitation_resend_page(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    """Send one of the organisation's invitations again with a new link; the old link stops working."""
+    invitation = _own_invitation(request, invitation_id)
+    try:
+        invitation_resend(invitation_id=invitation.pk, actor=request.user, request=request)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"A new invitation was sent to {invitation.email}.")
     return redirect("partner_portal:users")

@@ -1,4 +1,5 @@
-"""Invitation pages: the public accept page, and a manager inviting a partner's contact to the portal."""
+"""Invitation pages: the public accept page, and a manager inviting a partner's contact to the portal,
+withdrawing or resending an invitation from the partner's page."""
 
 from __future__ import annotations
 
@@ -6,15 +7,24 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from partners.forms import BootstrapFormMixin
-from partners.invitations import invitation_accept, invitation_pending, invitation_send
+from partners.invitation_models import Invitation
+from partners.invitations import (
+    invitation_accept,
+    invitation_pending,
+    invitation_resend,
+    invitation_send,
+    invitation_withdraw,
+)
 from partners.roles import Role
+from partners.selectors import invitation_list
 from partners.views.access import _changeable_partner, _contact_or_404, portal_view
+from prm.errors import Conflict
 
 PARTNER_ROLE_CHOICES = [(Role.PARTNER_MEMBER, "Partner member"), (Role.PARTNER_ADMIN, "Partner admin")]
 
@@ -55,7 +65,10 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
         if form.is_valid():
             try:
                 user = invitation_accept(
-                    token=token, password=form.cleaned_data["password"], name=form.cleaned_data["name"]
+                    token=token,
+                    password=form.cleaned_data["password"],
+                    name=form.cleaned_data["name"],
+                    request=request,
                 )
             except ValidationError as exc:
                 if not hasattr(exc, "error_dict"):
@@ -88,4 +101,43 @@ def contact_invite(request: HttpRequest, pk: int, contact_id: int) -> HttpRespon
         messages.error(request, f"{contact.name} was not invited: {' '.join(exc.messages)}")
     else:
         messages.success(request, f"{contact.name} was invited to the partner portal.")
+    return redirect(back)
+
+
+def _partner_invitation(request: HttpRequest, pk: int, invitation_id: int) -> tuple[Invitation, str]:
+    """The invitation of a partner the manager may change (else 403), or 404; and the way back."""
+    partner = _changeable_partner(request.user, pk)
+    invitation = invitation_list(user=request.user, partner_id=partner.pk).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise Http404
+    return invitation, f"{reverse('partner-detail', args=[pk])}#access"
+
+
+@require_POST
+@portal_view(write=True)
+def partner_invitation_withdraw(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    """Withdraw a pending invitation to the partner's portal: its link stops working at once."""
+    invitation, back = _partner_invitation(request, pk, invitation_id)
+    try:
+        invitation_withdraw(invitation_id=invitation.pk, actor=request.user, request=request)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
+    return redirect(back)
+
+
+@require_POST
+@portal_view(write=True)
+def partner_invitation_resend(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+    """Send an invitation again with a new link and expiry; the old link stops working."""
+    invitation, back = _partner_invitation(request, pk, invitation_id)
+    try:
+        invitation_resend(invitation_id=invitation.pk, actor=request.user, request=request)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, f"{invitation.email} was not invited again: {' '.join(exc.messages)}")
+    else:
+        messages.success(request, f"A new invitation was sent to {invitation.email}.")
     return redirect(back)

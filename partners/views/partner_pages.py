@@ -49,7 +49,7 @@ def _positive_int(value: str | None, default: int = 1) -> int:
 
 @portal_view
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Profile, contacts and timeline (50 entries at a time, one query each) of one partner."""
+    """Profile, contacts, portal access and timeline (50 entries at a time, one query each) of one partner."""
     partner = _partner_or_404(request.user, pk)
     timeline_page = _positive_int(request.GET.get("timeline_page"))
     offset = (timeline_page - 1) * TIMELINE_PAGE_SIZE
@@ -84,6 +84,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "partner": partner,
             "contacts": contacts,
+            "access": selectors.partner_access(user=request.user, partner_id=partner.pk),
             "timeline": timeline,
             "regions": [(code, regions.get(code, code)) for code in partner.regions],
             "verticals": [(slug, verticals.get(slug, slug)) for slug in partner.verticals],

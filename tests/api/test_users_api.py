@@ -1,9 +1,13 @@
 """/api/v1/users/ and /api/v1/invitations/: administrators manage every login, a partner admin its own
 organisation's, everyone else is refused."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from partners.invitation_models import Invitation
+from partners.invitations import invitation_accept, invitation_send, invitation_token
 from partners.models import AuditEvent, PartnerUser
 from partners.services import api_token_create
 from tests.factories import UserFactory
@@ -11,6 +15,7 @@ from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
 SECRET = "bravo-only-Xylophone@bravo.example"
+INVITEE = "invited-Quokka@bravo.example"  # invited to Bravo only
 
 
 def _partner_login(partner, role="partner_admin", **fields):
@@ -141,7 +146,18 @@ def test_inviting_through_the_api_sends_the_mail(api_client, orgs, mailoutbox, d
     # then
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "email", "role", "partner", "expires_at"}
+    assert set(body) == {
+        "id",
+        "email",
+        "role",
+        "partner",
+        "expires_at",
+        "created_at",
+        "accepted_at",
+        "revoked_at",
+        "state",
+    }
+    assert (body["state"], body["accepted_at"], body["revoked_at"]) == ("pending", None, None)
     assert (body["email"], body["role"], body["partner"]) == ("new@alpha.example", "partner_member", alpha.pk)
     assert [m.to for m in mailoutbox] == [["new@alpha.example"]]
 
@@ -194,3 +210,186 @@ def test_the_user_list_query_count_is_flat(api_client, admin_user, django_assert
     # then
     assert response.status_code == 200
     assert len(response.json()["results"]) == 26
+
+
+# --- listing, reading and withdrawing invitations -----------------------------------------------
+
+
+def _invite(partner, email, role="partner_member"):
+    return invitation_send(actor=UserFactory(role="admin"), email=email, role=role, partner=partner)
+
+
+@pytest.fixture
+def invitations(orgs):
+    """Alpha: one pending, one accepted, one withdrawn, one expired; Bravo: one pending (INVITEE)."""
+    alpha, bravo = orgs[0], orgs[1]
+    pending = _invite(alpha, "pending@alpha.example")
+    accepted = _invite(alpha, "accepted@alpha.example")
+    invitation_accept(token=invitation_token(accepted), password="Quiet-Lantern-42", name="Acc Epted")
+    withdrawn = _invite(alpha, "withdrawn@alpha.example")
+    Invitation.objects.filter(pk=withdrawn.pk).update(revoked_at=timezone.now())
+    expired = _invite(alpha, "expired@alpha.example")
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    foreign = _invite(bravo, INVITEE)
+    return {"pending": pending, "accepted": accepted, "withdrawn": withdrawn, "expired": expired, "foreign": foreign}
+
+
+def test_a_partner_admin_lists_its_organisations_pending_invitations_only(api_client, orgs, invitations):
+    # given
+    api_client.force_authenticate(orgs[2])
+    # when
+    response = api_client.get("/api/v1/invitations/")
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1
+    row = body["results"][0]
+    pending = invitations["pending"]
+    assert row == {
+        "id": pending.pk,
+        "email": "pending@alpha.example",
+        "role": "partner_member",
+        "partner": orgs[0].pk,
+        "expires_at": row["expires_at"],
+        "created_at": row["created_at"],
+        "accepted_at": None,
+        "revoked_at": None,
+        "state": "pending",
+    }
+    assert row["expires_at"] and row["created_at"]
+    assert INVITEE not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("state", "emails"),
+    [
+        ("pending", {"pending@alpha.example"}),
+        ("accepted", {"accepted@alpha.example"}),
+        ("withdrawn", {"withdrawn@alpha.example"}),
+        ("expired", {"expired@alpha.example"}),
+        (
+            "all",
+            {"pending@alpha.example", "accepted@alpha.example", "withdrawn@alpha.example", "expired@alpha.example"},
+        ),
+    ],
+)
+def test_the_invitation_list_filters_by_state_within_the_organisation(api_client, orgs, invitations, state, emails):
+    # given
+    api_client.force_authenticate(orgs[2])
+    # when
+    response = api_client.get(f"/api/v1/invitations/?state={state}")
+    # then
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert {row["email"] for row in rows} == emails
+    assert all(row["state"] == state for row in rows) or state == "all"
+    assert INVITEE not in response.content.decode()
+
+
+def test_an_unknown_state_is_a_400_with_the_choices(api_client, orgs, invitations):
+    # given
+    api_client.force_authenticate(orgs[2])
+    # when
+    response = api_client.get("/api/v1/invitations/?state=everything")
+    # then
+    assert response.status_code == 400
+    assert response.json() == {"state": ["Choose one of: pending, accepted, withdrawn, expired, all."]}
+
+
+def test_an_admin_lists_every_organisations_invitations_and_staff_ones(api_client, invitations, admin_user):
+    # given
+    staff = invitation_send(actor=admin_user, email="ana@vendor.example", role="analyst")
+    api_client.force_authenticate(admin_user)
+    # when
+    rows = api_client.get("/api/v1/invitations/?page_size=200").json()["results"]
+    # then
+    assert {row["id"] for row in rows} == {invitations["pending"].pk, invitations["foreign"].pk, staff.pk}
+    assert rows[0]["id"] == staff.pk  # newest first
+
+
+def test_a_partner_admin_reads_its_invitation_but_not_another_organisations(api_client, orgs, invitations):
+    # given
+    api_client.force_authenticate(orgs[2])
+    # when
+    mine = api_client.get(f"/api/v1/invitations/{invitations['accepted'].pk}/")
+    foreign = api_client.get(f"/api/v1/invitations/{invitations['foreign'].pk}/")
+    unknown = api_client.get("/api/v1/invitations/999999/")
+    # then
+    assert mine.status_code == 200
+    assert mine.json()["state"] == "accepted"
+    assert mine.json()["accepted_at"] is not None
+    assert foreign.status_code == unknown.status_code == 404
+    assert INVITEE not in foreign.content.decode()
+
+
+def test_deleting_an_invitation_withdraws_it_once(api_client, orgs, invitations):
+    # given
+    api_client.force_authenticate(orgs[2])
+    pending = invitations["pending"]
+    # when
+    first = api_client.delete(f"/api/v1/invitations/{pending.pk}/")
+    second = api_client.delete(f"/api/v1/invitations/{pending.pk}/")
+    read = api_client.get(f"/api/v1/invitations/{pending.pk}/")
+    # then
+    assert first.status_code == second.status_code == 204
+    assert (read.json()["state"], read.json()["revoked_at"] is not None) == ("withdrawn", True)
+    assert AuditEvent.objects.filter(action="invitation_withdrawn", actor=orgs[2]).count() == 1
+
+
+def test_deleting_an_accepted_invitation_is_a_409(api_client, orgs, invitations):
+    # given
+    api_client.force_authenticate(orgs[2])
+    accepted = invitations["accepted"]
+    # when
+    response = api_client.delete(f"/api/v1/invitations/{accepted.pk}/")
+    # then
+    assert response.status_code == 409
+    assert response.json()["code"] == "invitation_accepted"
+    accepted.refresh_from_db()
+    assert accepted.revoked_at is None
+
+
+def test_a_partner_admin_cannot_delete_another_organisations_invitation(api_client, orgs, invitations):
+    # given
+    api_client.force_authenticate(orgs[2])
+    foreign = invitations["foreign"]
+    # when
+    response = api_client.delete(f"/api/v1/invitations/{foreign.pk}/")
+    # then
+    assert response.status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.revoked_at is None
+    assert not AuditEvent.objects.filter(action="invitation_withdrawn").exists()
+
+
+@pytest.mark.parametrize("who", ["manager", "analyst", "partner_member"])
+def test_other_roles_cannot_list_read_or_withdraw_invitations(api_client, orgs, invitations, who):
+    # given
+    user = orgs[3] if who == "partner_member" else UserFactory(role=who)
+    api_client.force_authenticate(user)
+    pending = invitations["pending"]
+    # when
+    responses = [
+        api_client.get("/api/v1/invitations/"),
+        api_client.get(f"/api/v1/invitations/{pending.pk}/"),
+        api_client.delete(f"/api/v1/invitations/{pending.pk}/"),
+    ]
+    # then
+    assert [r.status_code for r in responses] == [403, 403, 403]
+    pending.refresh_from_db()
+    assert pending.revoked_at is None
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_the_invitation_list_query_count_is_flat(api_client, orgs, rows, django_assert_max_num_queries):
+    # given
+    alpha, _, admin, _, _ = orgs
+    for number in range(rows):
+        _invite(alpha, f"p{number}@alpha.example")
+    api_client.force_authenticate(admin)
+    # when: membership, visible organisation, count, page
+    with django_assert_max_num_queries(4):
+        response = api_client.get("/api/v1/invitations/?page_size=50")
+    # then
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == rows

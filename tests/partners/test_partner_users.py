@@ -46,3 +46,27 @@ def test_me_tells_a_partner_user_its_organisation_and_role(api_client, db):
     # then
     assert (body["partner"], body["role"], body["is_staff"]) == (partner.pk, "partner_admin", False)
     assert role_of(user) == "partner_admin"
+
+
+def test_the_partner_navbar_links_users_for_partner_admins(client, db):
+    # given
+    user = _partner_login(PartnerFactory(), role="partner_admin")
+    client.force_login(user)
+    # when
+    html = client.get("/partner/").content.decode()
+    users_page = client.get("/partner/users/").content.decode()
+    # then
+    assert 'href="/partner/users/">Users</a>' in html
+    assert 'aria-current="page" href="/partner/users/">Users</a>' in users_page
+
+
+def test_the_partner_navbar_hides_users_from_partner_members(client, db):
+    # given
+    user = _partner_login(PartnerFactory(), role="partner_member")
+    client.force_login(user)
+    # when
+    html = client.get("/partner/").content.decode()
+    # then
+    assert client.get("/partner/contacts/").status_code == 200
+    assert "/partner/users/" not in html
+    assert ">Users</a>" not in html

@@ -6,6 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from partners.invitation_models import Invitation
+from partners.invitations import invitation_accept, invitation_send, invitation_token
+from partners.models import AuditEvent, PartnerUser
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import contact_add, partner_create
 from programs.strategies.models import HealthScore, Outcome, Strategy
@@ -200,10 +203,13 @@ def test_partner_page_query_count_is_flat(staff_client, manager, rows, django_as
         PartnerDocument.objects.create(partner=partner, kind="kyc", title=f"KYC {index}", file="demo/kyc.pdf")
         ReportedMetric.objects.create(partner=partner, key="csat", period_start=day, period_end=day, value=4)
         BusinessReview.objects.create(partner=partner, kind="business_review", held_on=day)
+        login = UserFactory(is_staff=False)
+        PartnerUser.objects.create(user=login, partner=partner, role="partner_member")
+        Invitation.objects.create(email=f"invitee{index}@partner.example", role="partner_member", partner=partner)
     # when: session, user, partner and owner, timeline with actors, contacts, region and
     # vertical names, role; open outcomes (strategy, version, assignee joined), health trend;
-    # agreements, documents, metrics, reviews
-    with django_assert_max_num_queries(14):
+    # agreements, documents, metrics, reviews; portal logins, pending invitations
+    with django_assert_max_num_queries(16):
         response = staff_client.get(f"/partners/{partner.pk}/")
     # then
     assert response.status_code == 200
@@ -212,6 +218,8 @@ def test_partner_page_query_count_is_flat(staff_client, manager, rows, django_as
     assert html.count("/close/") == rows
     assert html.count("Reseller ") == rows
     assert 'id="chart-health"' in html
+    assert html.count("/invitations/") == 2 * rows  # withdraw and resend
+    assert html.count("Partner member</td>") == rows
 
 
 def test_partner_page_shows_open_outcomes_with_actions_and_the_health_trend(staff_client, manager):
@@ -238,3 +246,150 @@ def test_partner_page_without_outcomes_or_scores_says_so(staff_client):
     html = staff_client.get(f"/partners/{PartnerFactory().pk}/").content.decode()
     assert "No open outcomes" in html
     assert "No health scores yet" in html
+
+
+# --- portal access card ----------------------------------------------------------------------
+
+
+def _portal_login(partner, role="partner_member", **fields):
+    user = UserFactory(is_staff=False, **fields)
+    PartnerUser.objects.create(user=user, partner=partner, role=role)
+    return user
+
+
+def test_the_portal_access_card_lists_logins_and_pending_invitations(staff_client, manager):
+    # given
+    partner = PartnerFactory(owner=manager)
+    other = PartnerFactory()
+    active = _portal_login(partner, role="partner_admin", first_name="Ada", last_name="King", email="ada@p.example")
+    active.last_login = timezone.now() - timedelta(days=2)
+    active.save(update_fields=["last_login"])
+    gone = _portal_login(partner, first_name="Ben", last_name="Gone", email="ben@p.example", is_active=False)
+    _portal_login(other, email="elsewhere@other.example")
+    pending = invitation_send(actor=manager, email="cara@p.example", role="partner_admin", partner=partner)
+    used = invitation_send(actor=manager, email="dan@p.example", role="partner_member", partner=partner)
+    invitation_accept(token=invitation_token(used), password="Quiet-Lantern-42", name="Dan Used")
+    withdrawn = invitation_send(actor=manager, email="eve@p.example", role="partner_member", partner=partner)
+    Invitation.objects.filter(pk=withdrawn.pk).update(revoked_at=timezone.now())
+    invitation_send(actor=manager, email="fay@other.example", role="partner_member", partner=other)
+    # when
+    html = staff_client.get(f"/partners/{partner.pk}/").content.decode()
+    # then
+    card = html[html.index('id="access"') : html.index('id="outcomes"')]
+    assert "Ada King" in card and "Partner admin" in card and "2\xa0days ago" in card
+    assert "Ben Gone" in card and "Deactivated" in card
+    assert "Dan Used" in card and "Never" in card
+    assert gone.email in card and active.email in card
+    assert "elsewhere@other.example" not in html
+    assert "cara@p.example" in card
+    assert f'action="/partners/{partner.pk}/invitations/{pending.pk}/withdraw/"' in card
+    assert f'action="/partners/{partner.pk}/invitations/{pending.pk}/resend/"' in card
+    assert "eve@p.example" not in card and "fay@other.example" not in html
+    assert card.count("/withdraw/") == 1  # the accepted and the withdrawn ones have no button
+
+
+def test_the_portal_access_card_says_when_no_one_has_a_login(staff_client, manager):
+    # given
+    partner = PartnerFactory(name="Quiet Corp", owner=manager)
+    # when
+    html = staff_client.get(f"/partners/{partner.pk}/").content.decode()
+    # then
+    card = html[html.index('id="access"') : html.index('id="outcomes"')]
+    assert "No one from Quiet Corp has a portal login yet; invite a contact from the" in card
+    assert "Pending invitations" not in card
+
+
+def test_a_manager_who_may_not_change_the_partner_sees_no_withdraw_button_and_cannot_post(client, manager):
+    # given
+    partner = PartnerFactory(owner=UserFactory(role="manager"))
+    invitation = invitation_send(
+        actor=UserFactory(role="admin"), email="x@p.example", role="partner_member", partner=partner
+    )
+    client.force_login(manager)
+    # when
+    html = client.get(f"/partners/{partner.pk}/").content.decode()
+    withdraw = client.post(f"/partners/{partner.pk}/invitations/{invitation.pk}/withdraw/")
+    resend = client.post(f"/partners/{partner.pk}/invitations/{invitation.pk}/resend/")
+    # then
+    assert "x@p.example" in html
+    assert "/withdraw/" not in html and "/resend/" not in html
+    assert withdraw.status_code == resend.status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    assert Invitation.objects.count() == 1
+
+
+def test_an_analyst_cannot_withdraw_from_the_partner_page(client, db):
+    # given
+    partner = PartnerFactory()
+    invitation = invitation_send(
+        actor=UserFactory(role="admin"), email="x@p.example", role="partner_member", partner=partner
+    )
+    client.force_login(UserFactory(role="analyst"))
+    # when
+    response = client.post(f"/partners/{partner.pk}/invitations/{invitation.pk}/withdraw/")
+    # then
+    assert response.status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_the_owning_manager_withdraws_an_invitation_from_the_partner_page(staff_client, manager):
+    # given
+    partner = PartnerFactory(owner=manager)
+    invitation = invitation_send(actor=manager, email="x@p.example", role="partner_member", partner=partner)
+    # when
+    response = staff_client.post(f"/partners/{partner.pk}/invitations/{invitation.pk}/withdraw/")
+    page = staff_client.get(response["Location"])
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == f"/partners/{partner.pk}/#access"
+    assert "The invitation of x@p.example was withdrawn." in page.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert AuditEvent.objects.get(action="invitation_withdrawn").actor == manager
+
+
+def test_an_invitation_of_another_partner_is_not_found_under_this_one(staff_client, manager):
+    # given: the manager owns both, the URL pairs one's id with the other's invitation
+    mine, theirs = PartnerFactory(owner=manager), PartnerFactory(owner=manager)
+    invitation = invitation_send(actor=manager, email="x@p.example", role="partner_member", partner=theirs)
+    # when
+    response = staff_client.post(f"/partners/{mine.pk}/invitations/{invitation.pk}/withdraw/")
+    unknown = staff_client.post(f"/partners/{mine.pk}/invitations/999999/withdraw/")
+    # then
+    assert response.status_code == unknown.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_withdrawing_an_accepted_invitation_from_the_partner_page_says_why(staff_client, manager):
+    # given
+    partner = PartnerFactory(owner=manager)
+    invitation = invitation_send(actor=manager, email="x@p.example", role="partner_member", partner=partner)
+    invitation_accept(token=invitation_token(invitation), password="Quiet-Lantern-42", name="Quick")
+    # when
+    response = staff_client.post(f"/partners/{partner.pk}/invitations/{invitation.pk}/withdraw/", follow=True)
+    # then
+    assert response.status_code == 200
+    assert "This invitation was accepted already" in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_the_owning_manager_resends_an_invitation_from_the_partner_page(
+    staff_client, manager, mailoutbox, django_capture_on_commit_callbacks
+):
+    # given
+    partner = PartnerFactory(owner=manager)
+    old = invitation_send(actor=manager, email="x@p.example", role="partner_admin", partner=partner)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/partners/{partner.pk}/invitations/{old.pk}/resend/")
+    # then
+    assert response.status_code == 302
+    old.refresh_from_db()
+    new = Invitation.objects.exclude(pk=old.pk).get()
+    assert old.revoked_at is not None
+    assert (new.email, new.role, new.partner_id, new.is_pending) == ("x@p.example", "partner_admin", partner.pk, True)
+    assert [m.to for m in mailoutbox] == [["x@p.example"]]
