@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from partners.events import timeline_record
-from partners.models import Activity, ApiToken, Contact, Partner
+from partners.models import Activity, ApiToken, Contact, Partner, PartnerUser
 from partners.reference import reference
 from partners.roles import Role, role_group
 from prm.errors import Conflict, PreconditionFailed
@@ -361,31 +361,39 @@ def contact_remove(*, contact_id: int, actor) -> None:
 
 
 @transaction.atomic
-def staff_user_ensure(*, email: str, name: str, role: str, password: str) -> tuple[User, bool]:
-    """Create a staff login with a verified e-mail and a role, unless the e-mail exists.
+def login_ensure(
+    *, email: str, name: str, role: str, password: str, partner: Partner | None = None
+) -> tuple[User, bool]:
+    """Create a login with a verified e-mail and a role — a staff role, or a partner role at
+    ``partner`` — unless the e-mail exists (demo and seed logins; people arrive by invitation).
 
-    Returns the user and whether it was created; an existing user is left untouched so
-    that a password changed since is kept.
+    Returns the user and whether it was created; an existing user is left untouched so that a
+    password changed since is kept.
     """
-    if role not in Role.STAFF:
-        raise ValueError(f"unknown staff role {role!r}")
+    if role not in (*Role.STAFF, *Role.PARTNER):
+        raise ValueError(f"unknown role {role!r}")
+    if (role in Role.PARTNER) != (partner is not None):
+        raise ValueError("a partner role needs a partner, and a staff role none")
     email = email.strip().lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
         return existing, False
     first_name, _, last_name = name.partition(" ")
-    user = User.objects.create_user(
-        username=email,
-        email=email,
-        password=password,
-        first_name=first_name,
-        last_name=last_name,
-        is_staff=True,
-        is_superuser=role == Role.ADMIN,
-    )
-    if role != Role.ADMIN:
-        user.groups.add(role_group(role))
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=email,
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+            is_staff=role in Role.STAFF,
+            is_superuser=role == Role.ADMIN,
+        )
+        if role in (Role.MANAGER, Role.ANALYST):
+            user.groups.add(role_group(role))
+        elif partner is not None:
+            PartnerUser.objects.create(user=user, partner=partner, role=role)
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user, True
 
 
