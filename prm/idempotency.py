@@ -2,11 +2,12 @@
 connection) with the same key and the same body gets the first response again, and nothing is
 created twice.
 
-Keys are scoped to the caller (the credential of the Authorization header, or the session's user),
-so two clients cannot see each other's responses by guessing a key. A successful (2xx) response is
-kept for ``IDEMPOTENCY_KEY_HOURS``; a failed one is not kept, since it created nothing and the
-retry may run again. While the first request runs, a retry is answered 409 with ``Retry-After``;
-the same key with a different body is a 422. The claim is an atomic ``SET NX`` in the cache (Redis).
+Keys are scoped to the authenticated caller (the user of the API token or of the session), so two
+callers cannot see each other's responses by guessing a key, and a revoked token replays nothing.
+A successful (2xx) response is kept for ``IDEMPOTENCY_KEY_HOURS``; a failed one is not kept, since
+it created nothing and the retry may run again. While the first request runs, a retry is answered
+409 with ``Retry-After``; the same key with a different body is a 422. The claim is an atomic
+``SET NX`` in the cache (Redis).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ import json
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from rest_framework.exceptions import AuthenticationFailed
+
+from prm.authentication import TokenAuthentication
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -32,10 +36,14 @@ def _error(status: int, code: str, detail: str, **headers) -> JsonResponse:
 
 
 def _principal(request: HttpRequest) -> str | None:
-    """Who is asking: a digest of the credential, or the session's user; None for anonymous callers."""
-    authorization = request.headers.get("Authorization")
-    if authorization:
-        return "credential:" + hashlib.sha256(authorization.encode()).hexdigest()
+    """The authenticated caller, as the API will authenticate it (token or session); None when the
+    request is about to be refused as unauthenticated, so a revoked token never gets a replay."""
+    if request.headers.get("Authorization"):
+        try:
+            authenticated = TokenAuthentication().authenticate(request)
+        except AuthenticationFailed:
+            return None
+        return f"user:{authenticated[0].pk}" if authenticated else None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"

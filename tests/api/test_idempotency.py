@@ -1,7 +1,6 @@
 """``Idempotency-Key`` on POST (api.md): a retry with the same key and body answers the first
 response again and creates nothing twice."""
 
-import hashlib
 import uuid
 
 import pytest
@@ -87,6 +86,20 @@ def test_keys_belong_to_their_caller(api_client, partner, token_header, manager)
     assert Contact.objects.filter(partner=partner).count() == 2
 
 
+def test_a_revoked_token_gets_no_replay(api_client, partner, manager):
+    # given: a contact created with a token that is revoked afterwards
+    token, key = api_token_create(user=manager)
+    header = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    first = _contact_post(api_client, partner, "k-revoked", header)
+    token.delete()
+    # when
+    again = _contact_post(api_client, partner, "k-revoked", header)
+    # then
+    assert first.status_code == 201
+    assert again.status_code == 401
+    assert "Ines" not in again.content.decode()
+
+
 def test_a_refused_request_is_not_kept_so_a_corrected_retry_runs(api_client, partner, token_header):
     # given: the first attempt is refused (no name)
     key = str(uuid.uuid4())
@@ -99,12 +112,12 @@ def test_a_refused_request_is_not_kept_so_a_corrected_retry_runs(api_client, par
     assert Contact.objects.filter(partner=partner).count() == 1
 
 
-def test_a_retry_while_the_first_request_runs_is_a_409_with_retry_after(api_client, partner, token_header):
+def test_a_retry_while_the_first_request_runs_is_a_409_with_retry_after(api_client, partner, token_header, manager):
     # given: the first request holds the key (it is still running)
-    credential = "credential:" + hashlib.sha256(token_header["HTTP_AUTHORIZATION"].encode()).hexdigest()
+    caller = f"user:{manager.pk}"
     fresh = _contact_post(api_client, partner, "probe", token_header)  # the same request's fingerprint
-    fingerprint = cache.get(slot_name(credential, "probe"))["fingerprint"]
-    cache.add(slot_name(credential, "slow-1"), {"state": "running", "fingerprint": fingerprint}, RUNNING_SECONDS)
+    fingerprint = cache.get(slot_name(caller, "probe"))["fingerprint"]
+    cache.add(slot_name(caller, "slow-1"), {"state": "running", "fingerprint": fingerprint}, RUNNING_SECONDS)
     # when
     response = _contact_post(api_client, partner, "slow-1", token_header)
     # then
