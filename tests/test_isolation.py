@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from partners.invitation_models import Invitation
 from partners.models import Activity, Contact, PartnerUser
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
@@ -69,7 +70,8 @@ def two_partners():
     bravo_user = UserFactory(is_staff=False, first_name=SECRET)
     PartnerUser.objects.create(user=bravo_user, partner=bravo, role="partner_admin")
     token, _ = api_token_create(user=bravo_user)
-    ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, *(record.pk for record in records)]
+    invitation = Invitation.objects.create(email=f"{SECRET}@bravo.example", role="partner_member", partner=bravo)
+    ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, invitation.pk, *(record.pk for record in records)]
     return alpha, bravo, {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key]}
 
 
@@ -108,10 +110,22 @@ def _walk(client, bravo, values, *, write: bool = True) -> tuple[list, list, int
     return leaks, errors, visited
 
 
+def _bravo_state(bravo) -> tuple:
+    """What a forged write could change: names, counts, states, a replacement, a withdrawal."""
+    return (
+        bravo.name,
+        Contact.objects.filter(partner=bravo).count(),
+        Outcome.objects.get(partner=bravo).state,
+        list(PartnerDocument.objects.filter(partner=bravo).values_list("id", "replaced_by")),
+        list(Invitation.objects.filter(partner=bravo).values_list("id", "revoked_at")),
+        PartnerUser.objects.filter(partner=bravo).count(),
+    )
+
+
 def test_a_partner_user_reads_and_changes_nothing_of_another_partner_anywhere(alpha_client, two_partners):
     # given
     _, bravo, values = two_partners
-    before = (bravo.name, Contact.objects.filter(partner=bravo).count(), Outcome.objects.get(partner=bravo).state)
+    before = _bravo_state(bravo)
     # when
     leaks, errors, visited = _walk(alpha_client, bravo, values)
     # then
@@ -119,7 +133,7 @@ def test_a_partner_user_reads_and_changes_nothing_of_another_partner_anywhere(al
     assert leaks == []
     assert errors == []
     bravo.refresh_from_db()
-    after = (bravo.name, Contact.objects.filter(partner=bravo).count(), Outcome.objects.get(partner=bravo).state)
+    after = _bravo_state(bravo)
     assert after == before
 
 
@@ -138,9 +152,11 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
 
 
 def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(client, two_partners):
-    # given: the positive control for the outcome, which B's logins must see (it is addressed to B)
+    # given: the positive control for what only B's logins see: its outcome (addressed to B) and
+    # its invitations (B's partner admin manages them)
     _, bravo, values = two_partners
     outcome = Outcome.objects.get(partner=bravo)
+    invitation = Invitation.objects.get(partner=bravo)
     client.force_login(PartnerUser.objects.get(partner=bravo).user)
     # when
     leaks, errors, _ = _walk(client, bravo, values, write=False)
@@ -149,4 +165,6 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     assert f"/api/v1/outcomes/{outcome.pk}/" in found
     assert "/api/v1/outcomes/" in found
     assert f"/api/v1/outcomes/?partner={bravo.pk}" in found
+    assert f"/api/v1/invitations/{invitation.pk}/" in found
+    assert "/partner/users/" in found
     assert errors == []
