@@ -12,7 +12,7 @@ INACTIVITY = [{"kind": "inactivity", "params": {"days": 30}, "scope": {}}]
 
 
 def business_strategy(actor) -> Strategy:
-    """The business strategy reduced to one easy rule (version 2)."""
+    """The business strategy reduced to one easy rule (the version after the seeded ones)."""
     strategy = Strategy.objects.get(partner_type="business")
     strategy_publish(strategy_id=strategy.pk, actor=actor, rules=INACTIVITY, note="inactivity only")
     strategy.refresh_from_db()

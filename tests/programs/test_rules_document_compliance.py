@@ -159,3 +159,52 @@ def test_describe_states_the_rule_in_plain_language():
         "When a required document (insurance certificate) is missing, expired or too old (older than 365 days): "
         "alert the owner, and remind the partner on the day a document expires"
     )
+
+
+def test_asking_the_partner_adds_an_upload_request_for_each_alert():
+    # given: KYC missing, insurance expired, NDA too old, support certificate expiring
+    rule = DocumentCompliance(
+        {
+            "required_kinds": ["kyc", "insurance", "nda", "support_certificate"],
+            "max_age_days": 365,
+            "ask_partner": True,
+        }
+    )
+    documents = (
+        document(id=4, kind="insurance", issued_on=ago(400), expires_on=ago(5)),
+        document(id=5, kind="nda", issued_on=ago(500)),
+        document(id=6, kind="support_certificate", issued_on=ago(10), expires_on=ahead(10)),
+    )
+    # when
+    drafts = rule.evaluate(facts(documents=documents))
+    # then: each manager alert has its partner request; the expiry reminder stays one outcome
+    asked = [(draft.title, draft.dedupe) for draft in drafts if draft.audience == "partner"]
+    assert asked == [
+        ("Please renew your support certificate", "document_compliance:7:support_certificate:expiring:6"),
+        ("Please upload your KYC document", "document_compliance:7:kyc:missing:none:partner"),
+        ("Please upload your renewed insurance certificate", "document_compliance:7:insurance:expired:4:partner"),
+        ("Please upload a current NDA", "document_compliance:7:nda:stale:5:partner"),
+    ]
+    by_title = {draft.title: draft for draft in drafts}
+    assert by_title["Please upload your renewed insurance certificate"].explanation == (
+        "Your insurance certificate expired on 2025-06-25. "
+        "Please upload a current one on the Documents page of the partner portal."
+    )
+    assert by_title["Please upload your KYC document"].kind == "notification"
+    assert [draft.kind for draft in drafts if draft.audience == "manager"] == ["alert", "alert", "alert"]
+    assert all("Acme Health" not in draft.title + draft.explanation for draft in drafts if draft.audience == "partner")
+
+
+def test_without_asking_the_partner_alerts_reach_only_the_manager():
+    # when
+    drafts = DocumentCompliance({"required_kinds": ["kyc"]}).evaluate(facts())
+    # then
+    assert [(draft.kind, draft.audience) for draft in drafts] == [("alert", "manager")]
+
+
+def test_describe_says_the_partner_is_asked_to_upload():
+    # then
+    assert DocumentCompliance({"required_kinds": ["kyc"], "ask_partner": True}).describe() == (
+        "When a required document (KYC document) is missing or expired: alert the owner, and remind the partner "
+        "30 days before a document expires; ask the partner to upload missing or out-of-date ones"
+    )

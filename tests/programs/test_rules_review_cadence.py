@@ -132,7 +132,13 @@ def test_valid_params_are_typed_and_defaults_filled_in():
     params, errors = ReviewCadence.params.validate({"every_days": "90", "title": " "})
     # then
     assert errors == {}
-    assert params.to_json() == {"every_days": 90, "review_kind": "business_review", "title": None, "due_in_days": 14}
+    assert params.to_json() == {
+        "every_days": 90,
+        "review_kind": "business_review",
+        "title": None,
+        "due_in_days": 14,
+        "ask_partner": False,
+    }
 
 
 def test_describe_states_the_rule_in_plain_language():
@@ -142,3 +148,43 @@ def test_describe_states_the_rule_in_plain_language():
     # then
     assert scoped.describe() == "Every 90 days, if engagement is strategic: schedule a strategy review"
     assert titled.describe() == "Every 365 days: schedule a business review (“Annual review”)"
+
+
+def test_asking_the_partner_adds_a_request_addressed_to_it_beside_the_managers_task():
+    # given
+    rule = ReviewCadence({"every_days": 90, "ask_partner": True, "due_in_days": 10})
+    partner = facts(last_review_on={"business_review": ago(120)})
+    # when
+    task, request = rule.evaluate(partner)
+    # then
+    assert (task.kind, task.audience) == ("task", "manager")
+    assert (request.kind, request.audience) == ("notification", "partner")
+    assert request.title == "Please propose dates for a business review"
+    assert request.explanation == (
+        f"Your last business review with us was on {ago(120).isoformat()}; we hold one every 90 days. "
+        "Please send your partner manager a few dates that suit you."
+    )
+    assert request.dedupe == f"{task.dedupe}:partner"
+    assert request.due_on == task.due_on == ahead(10)
+    assert "Acme Health" not in request.title + request.explanation  # written to the partner itself
+
+
+def test_a_partner_never_reviewed_is_asked_for_its_first_review():
+    # when
+    _, request = ReviewCadence({"every_days": 90, "ask_partner": True}).evaluate(facts(created_on=ago(100)))
+    # then
+    assert request.explanation.startswith("We have not held a business review with you yet; we hold one every 90 days.")
+
+
+def test_without_asking_the_partner_only_the_manager_is_tasked():
+    # when
+    drafts = ReviewCadence({"every_days": 90}).evaluate(facts(last_review_on={"business_review": ago(120)}))
+    # then
+    assert [draft.audience for draft in drafts] == ["manager"]
+
+
+def test_describe_says_the_partner_is_asked():
+    # then
+    assert ReviewCadence({"every_days": 90, "ask_partner": True}).describe() == (
+        "Every 90 days: schedule a business review, and ask the partner to propose dates"
+    )

@@ -72,6 +72,7 @@ def test_a_new_version_closes_what_no_longer_applies_with_the_reason(
     # given
     quiet_partners(2)
     run(strategy, manager, django_capture_on_commit_callbacks)
+    base = strategy.current_version.number
     strategy_publish(
         strategy_id=strategy.pk, actor=manager, rules=[{"kind": "inactivity", "params": {"days": 365}, "scope": {}}]
     )
@@ -81,7 +82,7 @@ def test_a_new_version_closes_what_no_longer_applies_with_the_reason(
     assert result.outcomes_closed == 2
     closed = Outcome.objects.filter(state="resolved")
     assert closed.count() == 2
-    assert "No longer produced by version 3" in closed.first().note
+    assert f"No longer produced by version {base + 1}" in closed.first().note
 
 
 def test_the_strategy_scope_limits_the_partners(strategy, manager, django_capture_on_commit_callbacks):
@@ -219,6 +220,7 @@ def test_a_draft_is_previewed_without_being_published(strategy, manager, django_
     # given: today's version asks after 30 days; one partner has been quiet for 90
     quiet_partners(1)
     run(strategy, manager, django_capture_on_commit_callbacks)
+    versions = strategy.versions.count()
     draft = [{"kind": "inactivity", "params": {"days": 120}, "scope": {}}]
     # when
     preview = run(strategy, manager, django_capture_on_commit_callbacks, dry_run=True, rules=draft)
@@ -226,7 +228,7 @@ def test_a_draft_is_previewed_without_being_published(strategy, manager, django_
     diff = run_diff(run_id=preview.pk)
     assert (len(diff["create"]), len(diff["keep"]), len(diff["close"])) == (0, 0, 1)
     strategy.refresh_from_db()
-    assert strategy.versions.count() == 2
+    assert strategy.versions.count() == versions
     assert Outcome.objects.filter(state="open").count() == 1
 
 

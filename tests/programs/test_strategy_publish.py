@@ -1,5 +1,7 @@
 """Strategies are data: six defaults, versions published after validation, never edited."""
 
+from importlib import import_module
+
 import pytest
 
 from prm.errors import FieldErrors
@@ -9,19 +11,41 @@ from programs.strategies.services import strategy_publish, strategy_update
 
 pytestmark = pytest.mark.django_db
 
+SEEDED = import_module("programs.migrations.0002_default_strategies").DEFAULTS
+ASK_PARTNERS_NOTE = import_module("programs.migrations.0007_default_strategies_ask_partners").NOTE
+
+
+def asking_partners(rule: dict) -> dict:
+    """A seeded rule as 0007 published it: review cadence and document compliance ask partners."""
+    if rule["kind"] in ("review_cadence", "document_compliance"):
+        return {**rule, "params": {**rule["params"], "ask_partner": True}}
+    return rule
+
 
 def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
+    # given: version 1 as 0002 seeded it, version 2 as 0007 published it
+    seeded = {name: (partner_type, note, rules) for name, partner_type, _, note, rules in SEEDED}
     # when
     strategies = list(Strategy.objects.select_related("current_version"))
     # then
     assert sorted(s.partner_type for s in strategies) == sorted(
         ["business", "financial", "technology", "sales", "channel", "support"]
     )
+    assert sorted(s.name for s in strategies) == sorted(seeded)
     for strategy in strategies:
-        assert strategy.current_version.number == 1
-        rules, errors = build_rules(strategy.current_version.rules)
+        partner_type, note, rules = seeded[strategy.name]
+        assert strategy.partner_type == partner_type
+        assert list(strategy.versions.order_by("number").values_list("number", flat=True)) == [1, 2]
+        first = strategy.versions.get(number=1)
+        assert (first.rules, first.note, first.author) == (rules, note, None)
+        current = strategy.current_version
+        assert current.number == 2
+        assert current.rules == [asking_partners(rule) for rule in rules]
+        assert any(rule["params"].get("ask_partner") is True for rule in current.rules), strategy.name
+        assert (current.note, current.author) == (ASK_PARTNERS_NOTE, None)
+        built, errors = build_rules(current.rules)
         assert errors == {}, (strategy.name, errors)
-        assert rules
+        assert built
 
 
 def test_financial_reviews_depend_on_engagement_depth():
@@ -44,7 +68,7 @@ def test_publishing_creates_the_next_version_and_keeps_the_old_one(manager):
     version = strategy_publish(strategy_id=strategy.pk, actor=manager, rules=rules, note="tighter")
     # then
     strategy.refresh_from_db()
-    assert version.number == 2
+    assert version.number == first.number + 1
     assert strategy.current_version == version
     assert StrategyVersion.objects.get(pk=first.pk).rules == first.rules
     assert version.author == manager
@@ -63,22 +87,24 @@ def test_publishing_creates_the_next_version_and_keeps_the_old_one(manager):
 def test_invalid_rules_are_refused_with_field_errors_and_publish_nothing(manager, rules, path):
     # given
     strategy = Strategy.objects.get(partner_type="sales")
+    versions = strategy.versions.count()
     # when
     with pytest.raises(FieldErrors) as refused:
         strategy_publish(strategy_id=strategy.pk, actor=manager, rules=rules)
     # then
     errors = refused.value.errors["rules"]
     assert path[1] in errors[path[0]]
-    assert strategy.versions.count() == 1
+    assert strategy.versions.count() == versions
 
 
 def test_a_strategy_needs_a_rule(manager):
     # given
     strategy = Strategy.objects.get(partner_type="sales")
+    versions = strategy.versions.count()
     # when / then
     with pytest.raises(FieldErrors):
         strategy_publish(strategy_id=strategy.pk, actor=manager, rules=[])
-    assert strategy.versions.count() == 1
+    assert strategy.versions.count() == versions
 
 
 def test_scope_and_schedule_are_validated(manager):

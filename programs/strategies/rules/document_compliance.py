@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from programs.strategies.rules.base import DocumentFact, OutcomeDraft, OutcomeKind, PartnerFacts, Rule, register
-from programs.strategies.rules.params import IntParam, ParamSchema, StrListParam
+from programs.strategies.rules.params import BoolParam, IntParam, ParamSchema, StrListParam
 from programs.strategies.rules.wording import days, iso
 
 # partners.records.models.PartnerDocument.Kind; repeated here because rules import no models
@@ -29,7 +29,9 @@ class DocumentCompliance(Rule):
     ``warn_days_before_expiry`` → a notification to the partner, who must renew it; issued more
     than ``max_age_days`` ago → alert. An expired document gets only the expiry alert. Dedupe keys
     name the kind, the situation and the document, so uploading a replacement makes a new outcome
-    when that one, in turn, expires.
+    when that one, in turn, expires. With ``ask_partner``, a missing, expired or out-of-date
+    document also asks the partner, on its portal home, to upload a current one (a second outcome
+    addressed to it, closed by the run after the upload).
     """
 
     kind = "document_compliance"
@@ -39,6 +41,7 @@ class DocumentCompliance(Rule):
         StrListParam("required_kinds", required=True, choices=tuple(DOCUMENT_KINDS), min_items=1),
         IntParam("max_age_days", min=30, max=3650),
         IntParam("warn_days_before_expiry", default=30, min=0, max=180),
+        BoolParam("ask_partner", default=False),
     )
 
     def evaluate(self, facts: PartnerFacts) -> list[OutcomeDraft]:
@@ -49,7 +52,29 @@ class DocumentCompliance(Rule):
                 drafts.append(self._missing(facts, document_kind))
             else:
                 drafts.extend(self._check(facts, document_kind, document))
+        if self.p.ask_partner:
+            drafts.extend([self._ask_partner(draft) for draft in drafts if draft.kind == OutcomeKind.ALERT])
         return drafts
+
+    @staticmethod
+    def _ask_partner(alert: OutcomeDraft) -> OutcomeDraft:
+        """The partner's side of an alert: please upload a current document (the portal's words)."""
+        name = DOCUMENT_KINDS[alert.evidence["document_kind"]]
+        situation = alert.evidence["situation"]
+        if situation == "missing":
+            title, why = f"Please upload your {name}", f"We have no {name} on file for you."
+        elif situation == "expired":
+            title, why = f"Please upload your renewed {name}", f"Your {name} expired on {alert.evidence['expires_on']}."
+        else:
+            title, why = f"Please upload a current {name}", f"Your {name} was issued on {alert.evidence['issued_on']}."
+        return OutcomeDraft(
+            kind=OutcomeKind.NOTIFICATION,
+            title=title,
+            explanation=f"{why} Please upload a current one on the Documents page of the partner portal.",
+            dedupe=f"{alert.dedupe}:partner",
+            evidence=alert.evidence,
+            audience="partner",
+        )
 
     def _missing(self, facts: PartnerFacts, document_kind: str) -> OutcomeDraft:
         name = DOCUMENT_KINDS[document_kind]
@@ -124,4 +149,5 @@ class DocumentCompliance(Rule):
     def describe_action(self) -> str:
         warn = self.p.warn_days_before_expiry
         when = f"{days(warn)} before" if warn else "on the day"
-        return f"alert the owner, and remind the partner {when} a document expires"
+        remind = f"alert the owner, and remind the partner {when} a document expires"
+        return f"{remind}; ask the partner to upload missing or out-of-date ones" if self.p.ask_partner else remind
