@@ -144,6 +144,22 @@ def _check_file(file: UploadedFile) -> str:
     return "jpg" if extension == "jpeg" else extension
 
 
+def _check_upload(file: UploadedFile, *, issued_on: date | None, expires_on: date | None) -> str:
+    """The file's type, as ``_check_file``; a bad file and bad dates are reported together, so a
+    form shows every problem at once."""
+    errors: dict[str, list[str]] = {}
+    extension = ""
+    try:
+        extension = _check_file(file)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if issued_on and expires_on and expires_on < issued_on:
+        errors["expires_on"] = ["The document cannot expire before it was issued."]
+    if errors:
+        raise ValidationError(errors)
+    return extension
+
+
 def _document_new(
     *,
     partner: Partner,
@@ -166,8 +182,6 @@ def _document_new(
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
     )
     _check(document, exclude=["file"])
-    if issued_on and expires_on and expires_on < issued_on:
-        raise ValidationError({"expires_on": ["The document cannot expire before it was issued."]})
     file.name = f"{uuid.uuid4().hex}.{extension}"
     document.file = file
     return document
@@ -208,7 +222,7 @@ def document_add(
     The stored name is random (the upload's name is not trusted and never reaches a path);
     a refused file is not stored. If the database write fails, the stored file is removed.
     """
-    extension = _check_file(file)
+    extension = _check_upload(file, issued_on=issued_on, expires_on=expires_on)
     partner = Partner.objects.get(pk=partner_id)
     document = _document_new(
         partner=partner, actor=actor, kind=kind, title=title, file=file, extension=extension,
@@ -247,7 +261,7 @@ def document_replace(
     replaced document). One timeline row names both documents. If the database write fails, the
     stored file is removed.
     """
-    extension = _check_file(file)
+    extension = _check_upload(file, issued_on=issued_on, expires_on=expires_on)
     document = None
     try:
         with transaction.atomic():

@@ -164,6 +164,24 @@ def test_a_refused_replacement_shows_the_error_next_to_the_field(client, alpha, 
     assert len(_stored_files(_media)) == 1
 
 
+def test_a_bad_file_and_bad_dates_are_shown_together(client, alpha, _media):
+    # given
+    document = _upload(alpha)
+    client.force_login(_login(alpha))
+    # when
+    response = client.post(
+        _replace_url(document),
+        {"file": SimpleUploadedFile("evil.exe", b"MZ"), "issued_on": "2026-05-01", "expires_on": "2026-04-01"},
+    )
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].errors == {
+        "file": ["Upload a PDF, PNG or JPEG file."],
+        "expires_on": ["The document cannot expire before it was issued."],
+    }
+    assert list(PartnerDocument.objects.values_list("pk", "replaced_by")) == [(document.pk, None)]
+
+
 def test_an_already_replaced_document_says_so_instead_of_a_form(client, alpha, _media):
     # given
     old = _upload(alpha)
