@@ -29,6 +29,12 @@ class Invitation(models.Model):
         PARTNER_ADMIN = "partner_admin", "Partner admin"
         PARTNER_MEMBER = "partner_member", "Partner member"
 
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
     email = models.EmailField(max_length=254)
     role = models.CharField(max_length=16, choices=Role.choices)
     partner = models.ForeignKey(
@@ -59,5 +65,16 @@ class Invitation(models.Model):
         return f"Invitation of {self.email} ({self.role})"
 
     @property
+    def state(self) -> str:
+        """Where it stands: accepted, withdrawn, expired, or pending (its link still works)."""
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.revoked_at is not None:
+            return self.State.WITHDRAWN
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
     def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        return self.state == self.State.PENDING

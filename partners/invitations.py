@@ -32,18 +32,6 @@ TOKEN_SALT = "partners.invitation"  # noqa: S105 (a namespace for the signer, no
 ROLES = (*Role.STAFF, *Role.PARTNER)
 
 
-def invitation_state(invitation: Invitation, *, now=None) -> str:
-    """Where an invitation stands, one of selectors.INVITATION_STATES: pending, accepted, withdrawn
-    or expired."""
-    if invitation.accepted_at is not None:
-        return "accepted"
-    if invitation.revoked_at is not None:
-        return "withdrawn"
-    if invitation.expires_at <= (now or timezone.now()):
-        return "expired"
-    return "pending"
-
-
 def invitation_token(invitation: Invitation) -> str:
     """The signed token of the e-mailed link; it names the invitation and cannot be forged or altered."""
     return signing.dumps(invitation.pk, salt=TOKEN_SALT)

@@ -180,7 +180,7 @@ def api_token_list(*, user) -> QuerySet[ApiToken]:
 
 # --- logins and invitations ------------------------------------------------------------
 
-INVITATION_STATES = ("pending", "accepted", "withdrawn", "expired")
+INVITATION_STATES = tuple(Invitation.State.values)
 ACCESS_INVITATIONS_SHOWN = 50
 
 

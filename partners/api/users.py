@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from partners.invitation_models import Invitation
-from partners.invitations import invitation_send, invitation_state, invitation_withdraw
+from partners.invitations import invitation_send, invitation_withdraw
 from partners.logins import user_deactivate
 from partners.models import Partner
 from partners.roles import Role, role_of
@@ -69,16 +69,12 @@ class InvitationCreateSerializer(serializers.Serializer):
 
 
 class InvitationSerializer(serializers.ModelSerializer):
-    state = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(choices=Invitation.State.choices, read_only=True)
 
     class Meta:
         model = Invitation
         fields = ["id", "email", "role", "partner", "expires_at", "created_at", "accepted_at", "revoked_at", "state"]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.ChoiceField(choices=INVITATION_STATES))
-    def get_state(self, invitation) -> str:
-        return invitation_state(invitation)
 
 
 def _invite(request) -> Response:
