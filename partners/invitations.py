@@ -141,10 +141,11 @@ def invitation_accept(*, token: str, password: str, name: str, request=None) -> 
 
     The invitation row is locked (select_for_update) for the whole transaction, so two
     simultaneous accepts create one user; the loser sees "already used", and a withdrawal waits
-    and then finds it accepted. Other pending invitations of the same e-mail are withdrawn. An
-    audit row ``invitation_accepted`` (actor and subject: the new login) is written in the same
-    transaction. Raises ValidationError for a bad token (no field) or a bad name or password
-    (``name`` / ``password`` fields); nothing is written then.
+    and then finds it accepted. Other pending invitations of the same e-mail are withdrawn, each
+    with an ``invitation_withdrawn`` audit row. An audit row ``invitation_accepted`` (actor and
+    subject: the new login) is written in the same transaction. Raises ValidationError for a bad
+    token (no field) or a bad name or password (``name`` / ``password`` fields); nothing is
+    written then.
     """
     with transaction.atomic():
         invitation = invitation_pending(token=token, lock=True)
@@ -180,9 +181,24 @@ def invitation_accept(*, token: str, password: str, name: str, request=None) -> 
         now = timezone.now()
         invitation.accepted_at = now
         invitation.save(update_fields=["accepted_at"])
-        Invitation.objects.filter(email=invitation.email, accepted_at__isnull=True, revoked_at__isnull=True).exclude(
-            pk=invitation.pk
-        ).update(revoked_at=now)
+        others = list(
+            Invitation.objects.select_for_update()
+            .filter(email=invitation.email, accepted_at__isnull=True, revoked_at__isnull=True)
+            .exclude(pk=invitation.pk)
+            .values_list("pk", "role", "partner_id")
+        )
+        Invitation.objects.filter(pk__in=[pk for pk, _, _ in others]).update(revoked_at=now)
+        for other, other_role, other_partner in others:
+            audit_record(
+                action=AuditEvent.Action.INVITATION_WITHDRAWN,
+                actor=user,
+                identifier=invitation.email,
+                request=request,
+                invitation=other,
+                role=other_role,
+                partner=other_partner,
+                reason=f"invitation {invitation.pk} was accepted",
+            )
         audit_record(
             action=AuditEvent.Action.INVITATION_ACCEPTED,
             actor=user,

@@ -332,6 +332,28 @@ def test_accepting_writes_an_audit_row_naming_the_new_login(admin_user):
     assert event.data == {"invitation": invitation.pk, "role": "partner_admin", "partner": partner.pk}
 
 
+def test_accepting_withdraws_the_other_invitations_of_the_same_address_with_an_audit_row_each(admin_user):
+    # given: two organisations invited the same person
+    alpha, bravo = PartnerFactory(), PartnerFactory()
+    accepted = invitation_send(actor=admin_user, email="ada@example.com", role="partner_admin", partner=alpha)
+    other = invitation_send(actor=admin_user, email="ada@example.com", role="partner_member", partner=bravo)
+    unrelated = invitation_send(actor=admin_user, email="bob@example.com", role="partner_member", partner=bravo)
+    # when
+    user = invitation_accept(token=invitation_token(accepted), password=PASSWORD, name="Ada King")
+    # then
+    other.refresh_from_db()
+    unrelated.refresh_from_db()
+    assert (other.state, unrelated.state) == ("withdrawn", "pending")
+    event = AuditEvent.objects.get(action="invitation_withdrawn")
+    assert (event.actor, event.identifier) == (user, "ada@example.com")
+    assert event.data == {
+        "invitation": other.pk,
+        "role": "partner_member",
+        "partner": bravo.pk,
+        "reason": f"invitation {accepted.pk} was accepted",
+    }
+
+
 def test_a_refused_acceptance_writes_no_audit_row(admin_user):
     # given
     invitation = invitation_send(actor=admin_user, email="weak@vendor.example", role="analyst")
