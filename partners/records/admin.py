@@ -20,13 +20,16 @@ class AgreementAdmin(admin.ModelAdmin):
 class PartnerDocumentAdmin(admin.ModelAdmin):
     """Files are private: the admin shows the stored name, never a link (MEDIA_URL is not served)."""
 
-    list_display = ["title", "partner", "kind", "issued_on", "expires_on", "uploaded_by", "created_at"]
+    list_display = ["title", "partner", "kind", "issued_on", "expires_on", "uploaded_by", "replaced_by", "created_at"]
     list_filter = ["kind"]
     search_fields = ["title", "partner__name"]
-    list_select_related = ["partner", "uploaded_by"]
+    list_select_related = ["partner", "uploaded_by", "replaced_by"]
     raw_id_fields = ["partner", "uploaded_by"]
-    fields = ["partner", "kind", "title", "stored_file", "issued_on", "expires_on", "uploaded_by", "created_at"]
-    readonly_fields = ["stored_file", "uploaded_by", "created_at"]
+    fields = [
+        "partner", "kind", "title", "stored_file", "issued_on", "expires_on", "uploaded_by", "replaced_by",
+        "created_at",
+    ]  # fmt: skip
+    readonly_fields = ["stored_file", "uploaded_by", "replaced_by", "created_at"]
     show_full_result_count = False
 
     def has_add_permission(self, request):  # uploads go through the service, which checks the file

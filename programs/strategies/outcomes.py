@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from partners.roles import Role, role_of
 from partners.services import partner_change_status
 from prm.errors import Conflict
 from programs.strategies.models import Outcome
@@ -16,14 +18,23 @@ class OutcomeNotOpen(Conflict):
     code = "outcome_not_open"
 
 
+def _require_manager(actor) -> None:
+    """Closing or applying an outcome is a partner manager's (or an administrator's) decision, or
+    the system's (no actor); analysts and partner logins are refused whatever route they took."""
+    if actor is not None and role_of(actor) not in (Role.ADMIN, Role.MANAGER):
+        raise PermissionDenied("Only partner managers and administrators close outcomes.")
+
+
 @transaction.atomic
 def outcome_close(*, outcome_id: int, actor, state: str, note: str = "") -> Outcome:
     """Mark an open outcome done or dismissed, with the manager's note.
 
-    The row is locked, so two managers closing it at once cannot both succeed.
+    The row is locked, so two managers closing it at once cannot both succeed. Only managers,
+    administrators and the system (no actor) close outcomes.
     """
     if state not in CLOSING_STATES:
         raise ValueError(f"closing state must be one of {sorted(CLOSING_STATES)}")
+    _require_manager(actor)
     outcome = Outcome.objects.select_for_update().get(pk=outcome_id)
     if outcome.state != Outcome.State.OPEN:
         raise OutcomeNotOpen(f"This outcome is {outcome.state} already.", current=outcome.state)
@@ -42,6 +53,7 @@ def outcome_apply(*, outcome_id: int, actor) -> Outcome:
     An illegal transition (the partner moved on meanwhile) raises the partner service's 409
     and leaves the outcome open.
     """
+    _require_manager(actor)
     outcome = Outcome.objects.select_for_update().get(pk=outcome_id)
     if outcome.state != Outcome.State.OPEN:
         raise OutcomeNotOpen(f"This outcome is {outcome.state} already.", current=outcome.state)

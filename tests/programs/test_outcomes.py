@@ -1,6 +1,7 @@
 import pytest
+from django.core.exceptions import PermissionDenied
 
-from partners.models import Partner
+from partners.models import Partner, PartnerUser
 from programs.strategies.models import Outcome, Strategy
 from programs.strategies.outcomes import OutcomeNotOpen, outcome_apply, outcome_close
 from programs.strategies.selectors import OutcomeFilters, outcome_list
@@ -30,6 +31,28 @@ def test_closing_an_outcome_records_who_and_why(manager):
     assert manager.get_full_name() in closed.note
     with pytest.raises(OutcomeNotOpen):
         outcome_close(outcome_id=outcome.pk, actor=manager, state="done")
+
+
+@pytest.mark.parametrize("who", ["analyst", "partner_admin"])
+def test_only_managers_admins_and_the_system_close_or_apply_outcomes(who, admin_user):
+    # given: an analyst, or the partner's own admin, reaching the services by whatever route
+    partner = PartnerFactory(type="business", status="active")
+    if who == "analyst":
+        actor = UserFactory(role="analyst")
+    else:
+        actor = UserFactory(is_staff=False)
+        PartnerUser.objects.create(user=actor, partner=partner, role="partner_admin")
+    task = _outcome(partner, audience="partner")
+    change = _outcome(partner, kind="status_change", recommended_status="inactive", dedupe_key="status")
+    # when / then
+    with pytest.raises(PermissionDenied):
+        outcome_close(outcome_id=task.pk, actor=actor, state="done")
+    with pytest.raises(PermissionDenied):
+        outcome_apply(outcome_id=change.pk, actor=actor)
+    assert set(Outcome.objects.filter(partner=partner).values_list("state", flat=True)) == {"open"}
+    assert Partner.objects.get(pk=partner.pk).status == "active"
+    assert outcome_close(outcome_id=task.pk, actor=None, state="done").state == "done"
+    assert outcome_close(outcome_id=change.pk, actor=admin_user, state="dismissed").state == "dismissed"
 
 
 def test_applying_a_recommended_status_change_moves_the_partner(manager):
