@@ -74,7 +74,3 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return self.State.EXPIRED
         return self.State.PENDING
-
-    @property
-    def is_pending(self) -> bool:
-        return self.state == self.State.PENDING

@@ -180,14 +180,13 @@ def api_token_list(*, user) -> QuerySet[ApiToken]:
 
 # --- logins and invitations ------------------------------------------------------------
 
-INVITATION_STATES = tuple(Invitation.State.values)
 ACCESS_INVITATIONS_SHOWN = 50
 
 
 def invitation_list(*, user, partner_id: int | None = None, state: str | None = None) -> QuerySet[Invitation]:
     """Invitations the user may see, newest first: an administrator every one (staff invitations
     included), other staff those of every partner, a partner admin its own organisation's, anyone
-    else none. ``state`` keeps one of INVITATION_STATES (None: all); the partner comes joined."""
+    else none. ``state`` keeps one of Invitation.State (None: all); the partner comes joined."""
     rows = Invitation.objects.select_related("partner").order_by("-created_at", "-id")
     role = role_of(user) if user.is_active else None
     if role in (Role.MANAGER, Role.ANALYST, Role.PARTNER_ADMIN):

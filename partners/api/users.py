@@ -21,7 +21,7 @@ from partners.invitations import invitation_send, invitation_withdraw
 from partners.logins import user_deactivate
 from partners.models import Partner
 from partners.roles import Role, role_of
-from partners.selectors import INVITATION_STATES, invitation_list
+from partners.selectors import invitation_list
 from partners.users import user_partner_id, user_role, user_role_change, users_manageable_by
 
 User = get_user_model()
@@ -129,7 +129,7 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data)
 
 
-STATE_CHOICES = (*INVITATION_STATES, "all")
+STATE_CHOICES = (*Invitation.State.values, "all")
 
 
 class InvitationViewSet(

@@ -666,7 +666,7 @@ def test_a_partner_admin_resends_an_invitation_from_the_users_page(
     assert b"A new invitation was sent to pending@alpha.example." in response.content
     old.refresh_from_db()
     new = Invitation.objects.exclude(pk=old.pk).get()
-    assert old.revoked_at is not None and new.is_pending
+    assert old.revoked_at is not None and new.state == "pending"
     assert [m.to for m in mailoutbox] == [["pending@alpha.example"]]
 
 

@@ -391,5 +391,5 @@ def test_the_owning_manager_resends_an_invitation_from_the_partner_page(
     old.refresh_from_db()
     new = Invitation.objects.exclude(pk=old.pk).get()
     assert old.revoked_at is not None
-    assert (new.email, new.role, new.partner_id, new.is_pending) == ("x@p.example", "partner_admin", partner.pk, True)
+    assert (new.email, new.role, new.partner_id, new.state) == ("x@p.example", "partner_admin", partner.pk, "pending")
     assert [m.to for m in mailoutbox] == [["x@p.example"]]
