@@ -12,6 +12,7 @@ from django_countries.fields import LazyTypedChoiceField
 from partners.models import Contact, Partner
 from partners.reference import reference
 from partners.selectors import ORDERINGS, PartnerFilters
+from prm.querystring import QueryValueError, parse_ids
 
 
 class CommaSeparatedMultiple(forms.SelectMultiple):
@@ -56,6 +57,15 @@ def staff_label(user) -> str:
     return user.get_full_name() or user.email
 
 
+def _known_staff_ids(values) -> set[str]:
+    """The values that are ids of active staff users (ids read by the shared query-string parser)."""
+    try:
+        ids = parse_ids(",".join(values))
+    except QueryValueError:
+        return set()
+    return {str(pk) for pk in staff_users().filter(pk__in=ids).values_list("pk", flat=True)}
+
+
 class PartnerFilterForm(forms.Form):
     """Validates the partner list filters of api.md; unknown values are errors, never ignored.
 
@@ -63,24 +73,42 @@ class PartnerFilterForm(forms.Form):
     of an owner filter. Regions and verticals come from partners.reference (cached).
     """
 
-    type = CommaSeparatedChoiceField(noun="type", choices=Partner.Type.choices)
-    status = CommaSeparatedChoiceField(noun="status", choices=Partner.Status.choices)
-    region = CommaSeparatedChoiceField(noun="region", choices=())
-    vertical = CommaSeparatedChoiceField(noun="vertical", choices=())
-    engagement = CommaSeparatedChoiceField(noun="engagement", choices=Partner.Engagement.choices)
-    owner = CommaSeparatedChoiceField(noun="owner", choices=())
-    created_after = forms.DateTimeField(required=False)
-    updated_after = forms.DateTimeField(required=False)
-    search = forms.CharField(required=False, max_length=100, strip=True)
-    ordering = forms.ChoiceField(required=False, choices=[(key, key) for key in ORDERINGS])
+    type = CommaSeparatedChoiceField(
+        noun="type", choices=Partner.Type.choices, help_text="One or a comma list of: " + ", ".join(Partner.Type.values)
+    )
+    status = CommaSeparatedChoiceField(
+        noun="status",
+        choices=Partner.Status.choices,
+        help_text="One or a comma list of: " + ", ".join(Partner.Status.values),
+    )
+    region = CommaSeparatedChoiceField(
+        noun="region", choices=(), help_text="Region code(s), comma separated; a region includes its sub-regions"
+    )
+    vertical = CommaSeparatedChoiceField(noun="vertical", choices=(), help_text="Vertical slug(s), comma separated")
+    engagement = CommaSeparatedChoiceField(
+        noun="engagement",
+        choices=Partner.Engagement.choices,
+        help_text="One or a comma list of: " + ", ".join(Partner.Engagement.values),
+    )
+    owner = CommaSeparatedChoiceField(noun="owner", choices=(), help_text="Owner user id(s), comma separated")
+    created_after = forms.DateTimeField(required=False, help_text="Created at or after (ISO 8601)")
+    updated_after = forms.DateTimeField(required=False, help_text="Changed at or after (ISO 8601)")
+    search = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        help_text="Words of the name, legal name or website (a domain such as acme.com works), or a contact's name "
+        "or e-mail",
+    )
+    ordering = forms.ChoiceField(
+        required=False, choices=[(key, key) for key in ORDERINGS], help_text="Sort order; a leading - reverses it"
+    )
 
     def __init__(self, *args, lazy: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["region"].known = lambda codes: set(reference().regions)
         self.fields["vertical"].known = lambda slugs: set(reference().verticals)
-        self.fields["owner"].known = lambda ids: {
-            str(pk) for pk in staff_users().filter(pk__in=[i for i in ids if i.isdigit()]).values_list("pk", flat=True)
-        }
+        self.fields["owner"].known = _known_staff_ids
         if not lazy:
             ref = reference()
             self.fields["region"].choices = list(ref.regions.items())

@@ -13,7 +13,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from partners.invitation_models import Invitation
-from partners.models import Activity, ApiToken, Contact, Partner
+from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
 from partners.reference import reference
 from partners.roles import Role, role_of
 
@@ -52,6 +52,16 @@ class PartnerFilters:
     updated_after: datetime | None = None
     search: str = ""
     ordering: str = "name"
+
+
+def region_list() -> QuerySet[Region]:
+    """Every region with its parent, by code: reference data every logged-in caller may read."""
+    return Region.objects.select_related("parent").order_by("code")
+
+
+def vertical_list() -> QuerySet[Vertical]:
+    """Every vertical by name: reference data every logged-in caller may read."""
+    return Vertical.objects.order_by("name")
 
 
 def region_tree() -> dict[str | None, list[tuple[str, str]]]:

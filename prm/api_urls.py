@@ -3,9 +3,9 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from partners.api.tokens import ApiTokenViewSet
 from partners.api.users import InvitationViewSet, UserViewSet
 from partners.api.views import (
-    ApiTokenViewSet,
     ContactViewSet,
     MeView,
     PartnerViewSet,

@@ -1,4 +1,4 @@
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from partners.models import Partner
@@ -43,14 +43,15 @@ def require_change(user, partners) -> None:
             raise PermissionDenied(NOT_YOURS)
 
 
-class StaffReadAdminsWrite(BasePermission):
-    """Reference data (regions, verticals): every staff role reads, admins change it."""
+class ReadAllAdminsWrite(BasePermission):
+    """Reference data (regions, verticals): every logged-in caller reads it, partner logins included
+    (their integrations resolve the codes on their own partner); administrators change it."""
 
     message = "Only administrators change reference data."
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        if not (user.is_authenticated and user.is_staff):
+        if not user.is_authenticated:
             return False
         return request.method in SAFE_METHODS or user.is_superuser
 
@@ -60,9 +61,9 @@ PARTNER_PROFILE_FIELDS = frozenset({"name", "legal_name", "website", "descriptio
 
 class StaffOrOwnOrganisation(StaffReadPartnerChangersWrite):
     """Staff as StaffReadPartnerChangersWrite. A partner's login reads its own organisation (the
-    querysets start from ``visible_to``, so others are simply not found: 404); its partner admins
-    also write the actions a view lists in ``partner_admin_actions`` — what the partner portal
-    lets them do, no more."""
+    querysets start from ``visible_to``, so others are simply not found: 404, for every role and
+    method); its partner admins also write the actions a view lists in ``partner_admin_actions`` —
+    what the partner portal lets them do, no more (403 on its own objects otherwise)."""
 
     def has_permission(self, request, view) -> bool:
         user = request.user
@@ -70,15 +71,24 @@ class StaffOrOwnOrganisation(StaffReadPartnerChangersWrite):
             return super().has_permission(request, view)
         if not (user.is_authenticated and partner_id_of(user) is not None):
             return False
-        if request.method in SAFE_METHODS:
+        # a write to one object goes on to the lookup first, so another organisation's is a 404
+        if request.method in SAFE_METHODS or getattr(view, "detail", False):
             return True
-        return role_of(user) == Role.PARTNER_ADMIN and view.action in getattr(view, "partner_admin_actions", ())
+        return _partner_admin_may(user, view)
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.user.is_staff:
             return super().has_object_permission(request, view, obj)
         partner_id = obj.pk if isinstance(obj, Partner) else obj.partner_id
-        return partner_id == partner_id_of(request.user)
+        if partner_id != partner_id_of(request.user):
+            raise NotFound()
+        if request.method in SAFE_METHODS:
+            return True
+        return _partner_admin_may(request.user, view)
+
+
+def _partner_admin_may(user, view) -> bool:
+    return role_of(user) == Role.PARTNER_ADMIN and view.action in getattr(view, "partner_admin_actions", ())
 
 
 def require_profile_fields_only(user, fields) -> None:

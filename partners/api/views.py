@@ -1,26 +1,22 @@
 import re
 
 from django.db.models import ProtectedError
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from partners.api.filters import ContactFilterSet
 from partners.api.permissions import (
+    ReadAllAdminsWrite,
     StaffOrOwnOrganisation,
-    StaffReadAdminsWrite,
     require_change,
     require_profile_fields_only,
 )
 from partners.api.serializers import (
     PARTNER_ROW,
     ActivitySerializer,
-    ApiTokenCreatedSerializer,
-    ApiTokenCreateSerializer,
-    ApiTokenSerializer,
     ContactSerializer,
     MeSerializer,
     PartnerSerializer,
@@ -29,12 +25,10 @@ from partners.api.serializers import (
     partner_representation,
 )
 from partners.forms import PartnerFilterForm
-from partners.models import ApiToken, Contact, Partner, Region, Vertical
+from partners.models import Partner
 from partners.reference import reference_changed
-from partners.selectors import ORDERINGS, api_token_list, contact_list, partner_list, partner_timeline
+from partners.selectors import contact_list, partner_list, partner_timeline, region_list, vertical_list
 from partners.services import (
-    api_token_create,
-    api_token_revoke,
     contact_add,
     contact_remove,
     contact_update,
@@ -42,6 +36,7 @@ from partners.services import (
     partner_create,
     partner_update,
 )
+from prm.api import ScopedViewSet, form_parameters
 from prm.errors import Conflict, PreconditionFailed
 
 ETAG = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
@@ -66,38 +61,27 @@ def _expected_version(request, partner_id: int) -> int | None:
     return int(match.group(2))
 
 
-PARTNER_FILTERS = [
-    OpenApiParameter("type", str, description="One or a comma list of: " + ", ".join(Partner.Type.values)),
-    OpenApiParameter("status", str, description="One or a comma list of: " + ", ".join(Partner.Status.values)),
-    OpenApiParameter("region", str, description="Region code(s); a region includes its sub-regions"),
-    OpenApiParameter("vertical", str, description="Vertical slug(s)"),
-    OpenApiParameter("engagement", str, description="One or a comma list of: " + ", ".join(Partner.Engagement.values)),
-    OpenApiParameter("owner", str, description="Owner user id(s)"),
-    OpenApiParameter("created_after", OpenApiTypes.DATETIME),
-    OpenApiParameter("updated_after", OpenApiTypes.DATETIME),
-    OpenApiParameter("search", str, description="Words of the name, website or a contact's name or e-mail"),
-    OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
-]
-
-
-@extend_schema_view(list=extend_schema(parameters=PARTNER_FILTERS))
-class PartnerViewSet(viewsets.ModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=form_parameters(PartnerFilterForm)))
+class PartnerViewSet(
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet,
+):
     """Partners. DELETE archives (status terminated); responses carry an ETag that writes may send as If-Match."""
 
     serializer_class = PartnerSerializer
     permission_classes = [StaffOrOwnOrganisation]
     partner_admin_actions = ("partial_update",)
-    filter_backends = []  # PartnerFilterForm validates, partner_list filters
+    filter_backends = []  # PartnerFilterForm (shared with the pages) validates, partner_list filters
+    filter_form_class = PartnerFilterForm
+    filter_form_kwargs = {"lazy": True}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Partner.objects.none()
-        if self.action != "list":
-            return partner_list(user=self.request.user)
-        form = PartnerFilterForm(self.request.query_params, lazy=True)
-        if not form.is_valid():
-            raise ValidationError(form.errors)
-        return partner_list(user=self.request.user, filters=form.filters())
+    def scoped_queryset(self):
+        filters = self.form_filters() if self.action == "list" else None
+        return partner_list(user=self.request.user, filters=filters)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().values(*PARTNER_ROW))
@@ -149,33 +133,24 @@ class PartnerViewSet(viewsets.ModelViewSet):
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
 
 
-@extend_schema_view(list=extend_schema(parameters=[OpenApiParameter("partner", int, description="Partner id(s)")]))
 class ContactViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """People at partners; at most one primary contact per partner."""
 
     serializer_class = ContactSerializer
     permission_classes = [StaffOrOwnOrganisation]
     partner_admin_actions = ("create", "partial_update", "destroy")
-    filter_backends = []
+    filterset_class = ContactFilterSet
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Contact.objects.none()
-        raw = self.request.query_params.get("partner") if self.action == "list" else None
-        if raw is None:
-            return contact_list(user=self.request.user)
-        ids = [part.strip() for part in raw.split(",") if part.strip()]
-        if not ids or not all(part.isdigit() for part in ids):
-            raise ValidationError({"partner": ["Give one or more partner ids, separated by commas."]})
-        return contact_list(user=self.request.user, partner_ids=[int(part) for part in ids])
+    def scoped_queryset(self):
+        return contact_list(user=self.request.user)
 
     def get_serializer(self, *args, **kwargs):
         kwargs.setdefault("partners", Partner.objects.visible_to(self.request.user))
@@ -212,15 +187,26 @@ class ReferenceDataWrites:
         reference_changed()
 
 
-class RegionViewSet(ReferenceDataWrites, viewsets.ModelViewSet):
-    """The region tree; ``parent`` is a region code. Admins change it."""
+REFERENCE_MIXINS = (
+    mixins.ListModelMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+)
+
+
+class RegionViewSet(ReferenceDataWrites, *REFERENCE_MIXINS, ScopedViewSet):
+    """The region tree; ``parent`` is a region code. Every caller reads it (a partner's integration
+    resolves the codes it reads on its own partner); admins change it."""
 
     serializer_class = RegionSerializer
-    permission_classes = [StaffReadAdminsWrite]
-    queryset = Region.objects.select_related("parent").order_by("code")
+    permission_classes = [ReadAllAdminsWrite]
     lookup_field = "code"
-    filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self):
+        return region_list()
 
     def perform_destroy(self, instance):
         if Partner.objects.filter(regions__contains=[instance.code]).exists():
@@ -231,43 +217,18 @@ class RegionViewSet(ReferenceDataWrites, viewsets.ModelViewSet):
             raise Conflict("This region has sub-regions; remove them first.", code="region_has_children") from exc
 
 
-class VerticalViewSet(ReferenceDataWrites, viewsets.ModelViewSet):
-    """Verticals (industries). Admins change them."""
+class VerticalViewSet(ReferenceDataWrites, *REFERENCE_MIXINS, ScopedViewSet):
+    """Verticals (industries). Every caller reads them; admins change them."""
 
     serializer_class = VerticalSerializer
-    permission_classes = [StaffReadAdminsWrite]
-    queryset = Vertical.objects.order_by("name")
+    permission_classes = [ReadAllAdminsWrite]
     lookup_field = "slug"
-    filter_backends = []
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def scoped_queryset(self):
+        return vertical_list()
 
     def perform_destroy(self, instance):
         if Partner.objects.filter(verticals__contains=[instance.slug]).exists():
             raise Conflict("Partners work in this vertical; change them first.", code="vertical_in_use")
         super().perform_destroy(instance)
-
-
-class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """The caller's own API tokens: list, create (the key is shown once) and revoke."""
-
-    serializer_class = ApiTokenSerializer
-    filter_backends = []
-    # the key's first characters identify a token without revealing it
-    lookup_field = "token_key"
-    lookup_url_kwarg = "prefix"
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
-            return ApiToken.objects.none()
-        return api_token_list(user=self.request.user)
-
-    @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
-    def create(self, request):
-        form = ApiTokenCreateSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        token, key = api_token_create(user=request.user, **form.validated_data)
-        token.key = key
-        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
-
-    def perform_destroy(self, instance):
-        api_token_revoke(token=instance)

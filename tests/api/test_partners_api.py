@@ -271,7 +271,7 @@ def network(make_partner, manager):
     [
         ("type=channel", ["Alpha", "Delta"]),
         ("type=channel,sales", ["Alpha", "Bravo", "Delta"]),
-        ("type=channel&type=financial", ["Alpha", "Delta", "Echo"]),
+        ("type=channel,financial", ["Alpha", "Delta", "Echo"]),
         ("status=prospect", ["Bravo"]),
         ("status=active,inactive", ["Alpha", "Charlie", "Delta", "Echo"]),
         ("region=EMEA", ["Alpha", "Bravo", "Echo"]),

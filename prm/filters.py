@@ -1,0 +1,43 @@
+"""django-filter filters built on the one query-string parser (prm.querystring), for the API's FilterSets."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from prm.querystring import ChoiceListField, IdListField, TrueFalseField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class IdListFilter(django_filters.Filter):
+    """``?partner=4`` or ``?partner=4,8``: rows whose ``field_name`` is one of the ids."""
+
+    field_class = IdListField
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ChoiceListFilter(django_filters.Filter):
+    """``?status=open,done``: rows whose ``field_name`` is one of the given known values."""
+
+    field_class = ChoiceListField
+
+    def __init__(self, *args, choices, **kwargs):
+        kwargs.setdefault("help_text", "One or a comma list of: " + ", ".join(value for value, _ in choices))
+        super().__init__(*args, choices=choices, **kwargs)
+
+    def filter(self, qs, value):
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class TrueFalseFilter(django_filters.Filter):
+    """``?is_active=true`` or ``false``; anything else is a 400, never ignored."""
+
+    field_class = TrueFalseField
+
+    def filter(self, qs, value):
+        return qs if value is None else qs.filter(**{self.field_name: value})
