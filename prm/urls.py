@@ -13,7 +13,7 @@ admin.site.site_header = "OpenPRM administration"
 urlpatterns = [
     path("", include("partners.urls")),
     path("", include("programs.urls")),
-    path("partner/", include("partners.portal.urls")),
+    path("partner/", include("partners.selfservice.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prm.api_urls")),

@@ -1,5 +1,5 @@
 from partners.forms import PartnerForm
-from partners.portal.forms import PartnerProfileForm
+from partners.selfservice.forms import PartnerProfileForm
 
 
 def test_a_bare_domain_typed_as_a_website_means_https(db):

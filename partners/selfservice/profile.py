@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from partners import selectors, services
-from partners.portal.access import can_write, partner_view
-from partners.portal.forms import PartnerProfileForm
+from partners.selfservice.access import can_write, partner_view
+from partners.selfservice.forms import PartnerProfileForm
 from prm.errors import DomainError
 
 

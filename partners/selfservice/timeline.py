@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from partners import selectors
-from partners.portal.access import partner_view
+from partners.selfservice.access import partner_view
 from partners.views.access import _partial_wanted
 from partners.views.partner_pages import ACTIVITY_ICONS, TIMELINE_PAGE_SIZE, _positive_int
 

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Activity, Contact, Partner, PartnerUser
-from partners.portal.home import home
+from partners.selfservice.home import home
 from partners.records.models import PartnerDocument, ReportedMetric
 from programs.strategies.models import Outcome, Strategy
 from tests.factories import UserFactory

@@ -3,7 +3,7 @@ namespace (``{% url 'partner_portal:home' %}``), apart from the manager portal's
 
 from django.urls import path
 
-from partners.portal import contacts, documents, home, metrics, profile, timeline, users
+from partners.selfservice import contacts, documents, home, metrics, profile, timeline, users
 
 app_name = "partner_portal"
 

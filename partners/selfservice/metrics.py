@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from partners.portal.access import partner_view
+from partners.selfservice.access import partner_view
 from partners.records.selectors import metric_list
 
 

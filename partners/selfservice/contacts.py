@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from partners import selectors, services
 from partners.forms import ContactForm
 from partners.models import Contact
-from partners.portal.access import can_write, partner_view
+from partners.selfservice.access import can_write, partner_view
 
 
 def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:

@@ -14,7 +14,7 @@ from partners.forms import BootstrapFormMixin
 from partners.invitation_models import Invitation
 from partners.invitations import invitation_resend, invitation_send, invitation_withdraw
 from partners.logins import user_deactivate
-from partners.portal.access import partner_view
+from partners.selfservice.access import partner_view
 from partners.roles import Role
 from partners.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.users import user_role, users_manageable_by

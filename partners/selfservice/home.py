@@ -7,8 +7,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from partners import selectors
-from partners.portal import selectors as portal_selectors
-from partners.portal.access import can_write, partner_view
+from partners.selfservice import selectors as portal_selectors
+from partners.selfservice.access import can_write, partner_view
 
 
 @partner_view
