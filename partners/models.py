@@ -6,12 +6,18 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Func, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
 from knox.models import AbstractAuthToken
 
 from partners.querysets import PartnerQuerySet
+
+EXTERNAL_ID_PATTERN = r"^[A-Za-z0-9._:~-]{1,100}$"
+# scheme, "www." and the host of a URL; the host (group 3) is what a domain search matches
+WEBSITE_HOST_PATTERN = r"^([a-z][a-z0-9+.-]*://)?(www\.)?([^/:?#]*).*$"
 
 
 class Region(models.Model):
@@ -89,6 +95,15 @@ class Partner(models.Model):
     name = models.CharField(max_length=200)
     legal_name = models.CharField(max_length=200, blank=True)
     slug = models.SlugField(max_length=80, unique=True)
+    # an integration's own id for the partner (its CRM record, say), unique when set, so it can
+    # upsert with PUT /api/v1/partners/by-external-id/<external_id>/
+    external_id = models.CharField(
+        max_length=100,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[RegexValidator(EXTERNAL_ID_PATTERN, "Use letters, digits and . _ : ~ - (at most 100).")],
+    )
     website = models.URLField(max_length=200, blank=True)
     description = models.TextField(blank=True, max_length=5000)
     type = models.CharField(max_length=16, choices=Type.choices)
@@ -115,8 +130,15 @@ class Partner(models.Model):
         output_field=ArrayField(models.CharField(max_length=64)),
         db_persist=True,
     )
+    # the website's host without "www." is a word of its own, so "acme.com" finds https://www.acme.com/about
     search_document = models.GeneratedField(
-        expression=SearchVector("name", "legal_name", "website", config="simple"),
+        expression=SearchVector(
+            "name",
+            "legal_name",
+            "website",
+            Func(Lower("website"), Value(WEBSITE_HOST_PATTERN), Value(r"\3"), function="regexp_replace"),
+            config="simple",
+        ),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -299,5 +321,5 @@ class ApiToken(AbstractAuthToken):
         return f"{self.name or 'token'} ({self.token_key}…) of {self.user}"
 
 
-from partners.invitation_models import Invitation  # noqa: E402,F401
+from partners.invitations.models import Invitation  # noqa: E402,F401
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric  # noqa: E402,F401

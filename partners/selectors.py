@@ -12,7 +12,8 @@ from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from partners.invitation_models import Invitation
+from partners.invitations.models import Invitation
+from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
 from partners.reference import reference
 from partners.roles import Role, role_of
@@ -185,37 +186,12 @@ def partner_summary(*, user) -> PartnerSummary:
 
 def api_token_list(*, user) -> QuerySet[ApiToken]:
     """The caller's own tokens, newest first; nobody lists another user's tokens here."""
+    if not user.is_authenticated:
+        return ApiToken.objects.none()
     return ApiToken.objects.filter(user=user).order_by("-created", "-pk")
 
 
 # --- logins and invitations ------------------------------------------------------------
-
-ACCESS_INVITATIONS_SHOWN = 50
-
-
-def invitation_list(*, user, partner_id: int | None = None, state: str | None = None) -> QuerySet[Invitation]:
-    """Invitations the user may see, newest first: an administrator every one (staff invitations
-    included), other staff those of every partner, a partner admin its own organisation's, anyone
-    else none. ``state`` keeps one of Invitation.State (None: all); the partner comes joined."""
-    rows = Invitation.objects.select_related("partner").order_by("-created_at", "-id")
-    role = role_of(user) if user.is_active else None
-    if role in (Role.MANAGER, Role.ANALYST, Role.PARTNER_ADMIN):
-        rows = rows.filter(partner__in=Partner.objects.visible_to(user))
-    elif role != Role.ADMIN:
-        return rows.none()
-    if partner_id is not None:
-        rows = rows.filter(partner_id=partner_id)
-    now = timezone.now()
-    open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
-    if state == "pending":
-        rows = rows.filter(open_, expires_at__gt=now)
-    elif state == "expired":
-        rows = rows.filter(open_, expires_at__lte=now)
-    elif state == "accepted":
-        rows = rows.filter(accepted_at__isnull=False)
-    elif state == "withdrawn":
-        rows = rows.filter(accepted_at__isnull=True, revoked_at__isnull=False)
-    return rows
 
 
 @dataclass(frozen=True)

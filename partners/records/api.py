@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.utils.dateparse import parse_date
+import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -22,15 +22,39 @@ from partners.api.permissions import StaffOrOwnOrganisation, require_change
 from partners.models import Partner
 from partners.records import selectors, services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
+from prm.api import ScopedViewSet
+from prm.filters import IdListFilter, TrueFalseFilter
 
-PARTNER_FILTER = OpenApiParameter("partner", str, description="Partner id, or a comma list of ids")
+# --- filters --------------------------------------------------------------------------
 
 
-def _ids(raw: str, field: str) -> list[int]:
-    parts = [part.strip() for part in raw.split(",") if part.strip()]
-    if not parts or not all(part.isdigit() and len(part) < 19 for part in parts):
-        raise ValidationError({field: ["Give one or more partner ids, separated by commas."]})
-    return [int(part) for part in parts]
+class RecordFilterSet(django_filters.FilterSet):
+    partner = IdListFilter(field_name="partner_id", help_text="Partner id, or a comma list of ids")
+
+
+class DocumentFilterSet(RecordFilterSet):
+    current = TrueFalseFilter(
+        method="filter_current",
+        help_text="true: only the documents partners hold now; false: only those a newer upload replaced",
+    )
+
+    def filter_current(self, queryset, name, value):
+        return queryset.filter(replaced_by__isnull=value)
+
+
+class MetricFilterSet(RecordFilterSet):
+    key = django_filters.CharFilter(
+        method="filter_key", help_text="Metric key, or a comma list of keys (e.g. sla_compliance_pct,csat)"
+    )
+    period_after = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="gte", help_text="Only periods ending on or after this date (YYYY-MM-DD)"
+    )
+
+    def filter_key(self, queryset, name, value):
+        keys = [key.strip() for key in value.split(",") if key.strip()]
+        if not keys:
+            raise ValidationError({"key": ["Give one or more metric keys, separated by commas."]})
+        return queryset.filter(key__in=keys)
 
 
 # --- serializers ----------------------------------------------------------------------
@@ -105,31 +129,16 @@ class MetricSerializer(_OfVisiblePartner):
 # --- viewsets -------------------------------------------------------------------------
 
 
-class _RecordViewSet(viewsets.GenericViewSet):
+class _RecordViewSet(ScopedViewSet):
     # a partner's login reads its own records; its admins upload documents and report metrics,
     # as in the partner portal
     permission_classes = [StaffOrOwnOrganisation]
     partner_admin_actions: tuple[str, ...] = ()
-    filter_backends = []
-    model = None
-
-    def partner_ids(self) -> list[int] | None:
-        raw = self.request.query_params.get("partner") if self.action == "list" else None
-        return None if raw is None else _ids(raw, "partner")
+    filterset_class = RecordFilterSet
 
     def get_serializer(self, *args, **kwargs):
-        if getattr(self, "swagger_fake_view", False):
-            return super().get_serializer(*args, **kwargs)
         kwargs.setdefault("partners", Partner.objects.visible_to(self.request.user))
         return super().get_serializer(*args, **kwargs)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.model.objects.none()
-        return self.records()
-
-    def records(self):
-        raise NotImplementedError
 
     def _fields(self, serializer) -> tuple[int, dict]:
         """The partner id and the other fields; a new record needs a partner the caller may change."""
@@ -140,7 +149,6 @@ class _RecordViewSet(viewsets.GenericViewSet):
         return (partner.pk if partner else None), data
 
 
-@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER]))
 class AgreementViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -151,11 +159,10 @@ class AgreementViewSet(
     """Agreements with partners (reseller, referral, technology alliance …), with their dates and status."""
 
     serializer_class = AgreementSerializer
-    model = Agreement
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def records(self):
-        return selectors.agreement_list(user=self.request.user, partner_ids=self.partner_ids())
+    def scoped_queryset(self):
+        return selectors.agreement_list(user=self.request.user)
 
     def perform_create(self, serializer):
         partner_id, data = self._fields(serializer)
@@ -168,7 +175,6 @@ class AgreementViewSet(
         )
 
 
-@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER]))
 class ReviewViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -179,11 +185,10 @@ class ReviewViewSet(
     """Business, strategy, roadmap, pipeline and service reviews held with partners."""
 
     serializer_class = ReviewSerializer
-    model = BusinessReview
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def records(self):
-        return selectors.review_list(user=self.request.user, partner_ids=self.partner_ids())
+    def scoped_queryset(self):
+        return selectors.review_list(user=self.request.user)
 
     def perform_create(self, serializer):
         partner_id, data = self._fields(serializer)
@@ -194,37 +199,17 @@ class ReviewViewSet(
         serializer.instance = services.review_update(review_id=serializer.instance.pk, actor=self.request.user, **data)
 
 
-CURRENT_FILTER = OpenApiParameter(
-    "current",
-    OpenApiTypes.BOOL,
-    description="true: only the documents partners hold now; false: only those a newer upload replaced",
-)
-
-
-@extend_schema_view(list=extend_schema(parameters=[PARTNER_FILTER, CURRENT_FILTER]))
 class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, _RecordViewSet):
     """Partner documents (KYC, insurance, NDA, certificates). Upload as multipart; files are never served here."""
 
     partner_admin_actions = ("create", "replace")
 
     serializer_class = DocumentSerializer
-    model = PartnerDocument
     parser_classes = [MultiPartParser, FormParser]
+    filterset_class = DocumentFilterSet
 
-    def records(self):
-        current = self._current()
-        documents = selectors.document_list(
-            user=self.request.user, partner_ids=self.partner_ids(), current_only=current is True
-        )
-        return documents.filter(replaced_by__isnull=False) if current is False else documents
-
-    def _current(self) -> bool | None:
-        raw = self.request.query_params.get("current") if self.action == "list" else None
-        if raw is None:
-            return None
-        if raw.lower() not in ("true", "false"):
-            raise ValidationError({"current": ["Give true or false."]})
-        return raw.lower() == "true"
+    def scoped_queryset(self):
+        return selectors.document_list(user=self.request.user)
 
     def perform_create(self, serializer):
         partner_id, data = self._fields(serializer)
@@ -248,38 +233,16 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Ret
         return Response(DocumentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
-METRIC_FILTERS = [
-    PARTNER_FILTER,
-    OpenApiParameter("key", str, description="Metric key, or a comma list of keys (e.g. sla_compliance_pct,csat)"),
-    OpenApiParameter("period_after", OpenApiTypes.DATE, description="Only periods ending on or after this date"),
-]
-
-
-@extend_schema_view(list=extend_schema(parameters=METRIC_FILTERS))
 class MetricViewSet(mixins.ListModelMixin, _RecordViewSet):
     """Figures partners and integrations report per period (SLA %, CSAT, win rate …)."""
 
     partner_admin_actions = ("create",)
 
     serializer_class = MetricSerializer
-    model = ReportedMetric
+    filterset_class = MetricFilterSet
 
-    def records(self):
-        params = self.request.query_params
-        keys = None
-        if "key" in params:
-            keys = [key.strip() for key in params["key"].split(",") if key.strip()]
-            if not keys:
-                raise ValidationError({"key": ["Give one or more metric keys, separated by commas."]})
-        since = None
-        if "period_after" in params:
-            try:
-                since = parse_date(params["period_after"])
-            except ValueError:
-                since = None
-            if since is None:
-                raise ValidationError({"period_after": ["Give a date as YYYY-MM-DD."]})
-        return selectors.metric_list(user=self.request.user, partner_ids=self.partner_ids(), keys=keys, since=since)
+    def scoped_queryset(self):
+        return selectors.metric_list(user=self.request.user)
 
     @extend_schema(
         request=MetricSerializer,
