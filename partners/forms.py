@@ -100,6 +100,12 @@ class PartnerFilterForm(forms.Form):
         help_text="Words of the name, legal name or website (a domain such as acme.com works), or a contact's name "
         "or e-mail",
     )
+    external_id = forms.CharField(
+        required=False,
+        max_length=100,
+        strip=True,
+        help_text="The partner with this external_id (an integration's own id)",
+    )
     ordering = forms.ChoiceField(
         required=False, choices=[(key, key) for key in ORDERINGS], help_text="Sort order; a leading - reverses it"
     )
@@ -128,6 +134,7 @@ class PartnerFilterForm(forms.Form):
             created_after=data["created_after"],
             updated_after=data["updated_after"],
             search=data["search"],
+            external_id=data["external_id"],
             ordering=data["ordering"] or "name",
         )
 

@@ -52,6 +52,7 @@ class PartnerFilters:
     created_after: datetime | None = None
     updated_after: datetime | None = None
     search: str = ""
+    external_id: str = ""
     ordering: str = "name"
 
 
@@ -85,9 +86,19 @@ def region_descendants(codes: Iterable[str]) -> list[str]:
     return reference().descendants(codes)
 
 
+# a domain or a URL typed into the search: scheme, "www." and path are left out
+DOMAIN = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)(?:[/:?#]\S*)?$")
+
+
 def search_words(text: str) -> list[str]:
     """Letters and digits only, so user input never reaches the tsquery syntax; eight words at most."""
     return [word.lower() for word in re.findall(r"\w+", text or "")][:8]
+
+
+def search_domain(text: str) -> str | None:
+    """The host that a search for a domain or URL means (``https://www.acme.com/about`` → ``acme.com``)."""
+    match = DOMAIN.match((text or "").strip().lower())
+    return match.group(1) if match else None
 
 
 def prefix_query(word: str) -> SearchQuery:
@@ -128,12 +139,20 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
         partners = partners.filter(created_at__gte=filters.created_after)
     if filters.updated_after:
         partners = partners.filter(updated_at__gte=filters.updated_after)
+    if filters.external_id:
+        partners = partners.filter(external_id=filters.external_id)
     # every word, as a prefix, must be in the partner's name, legal name or website or in
     # one of its contacts' names or e-mails ("helix ingrid" finds Helix with contact Ingrid)
+    matches = Q()
     for word in search_words(filters.search):
         query = prefix_query(word)
         contact_match = Contact.objects.filter(partner=OuterRef("pk"), search_document=query)
-        partners = partners.filter(Q(search_document=query) | Exists(contact_match))
+        matches &= Q(search_document=query) | Exists(contact_match)
+    domain = search_domain(filters.search)
+    if domain:  # a domain or URL also finds the partner whose website's host it is (or begins)
+        matches |= Q(search_document=SearchQuery(f"'{domain}':*", search_type="raw", config="simple"))
+    if matches:
+        partners = partners.filter(matches)
     return partners.order_by(*ORDERINGS.get(filters.ordering, ORDERINGS["name"]))
 
 

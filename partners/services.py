@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -25,6 +26,7 @@ PARTNER_FIELDS = (
     "name",
     "legal_name",
     "slug",
+    "external_id",
     "website",
     "description",
     "type",
@@ -73,6 +75,13 @@ def _unique_slug(name: str) -> str:
     return f"{base}-{suffix}"
 
 
+def _check_external_id(external_id: str | None, *, partner_id: int | None = None) -> dict[str, list[str]]:
+    if not external_id:
+        return {}
+    taken = Partner.objects.filter(external_id=external_id).exclude(pk=partner_id)
+    return {"external_id": ["Another partner has this external_id."]} if taken.exists() else {}
+
+
 def _dedupe(values: Iterable[str] | None) -> list[str] | None:
     return None if values is None else list(dict.fromkeys(values))
 
@@ -88,6 +97,7 @@ def partner_create(
     country: str,
     legal_name: str = "",
     slug: str = "",
+    external_id: str | None = None,
     website: str = "",
     description: str = "",
     status: str = Partner.Status.PROSPECT,
@@ -102,7 +112,12 @@ def partner_create(
     with field messages; nothing is written then.
     """
     regions, verticals = _dedupe(regions), _dedupe(verticals)
-    errors = {**_check_codes(regions=regions, verticals=verticals), **_check_owner(owner)}
+    external_id = external_id or None
+    errors = {
+        **_check_codes(regions=regions, verticals=verticals),
+        **_check_owner(owner),
+        **_check_external_id(external_id),
+    }
     if slug and Partner.objects.filter(slug=slug).exists():
         errors["slug"] = ["A partner with this slug already exists."]
     if errors:
@@ -111,6 +126,7 @@ def partner_create(
         name=name,
         legal_name=legal_name,
         slug=slug or _unique_slug(name),
+        external_id=external_id,
         website=website,
         description=description,
         type=type,
@@ -132,9 +148,42 @@ def partner_create(
                 message=f"{partner.get_type_display()} partner created as {partner.get_status_display().lower()}",
                 data={"status": status},
             )
-    except IntegrityError as exc:  # a concurrent create took the slug
-        raise ValidationError({"slug": ["A partner with this slug already exists."]}) from exc
+    except IntegrityError as exc:  # a concurrent create took the slug or the external_id
+        field = "external_id" if "external_id" in str(exc) else "slug"
+        raise ValidationError({field: [f"A partner with this {field} already exists."]}) from exc
     return partner
+
+
+@dataclass(frozen=True)
+class Upserted:
+    partner: Partner
+    created: bool
+
+
+@transaction.atomic
+def partner_upsert(
+    *, external_id: str, actor, expected_version: int | None = None, must_exist: bool | None = None, **fields
+) -> Upserted:
+    """Create the partner an integration knows as ``external_id``, or update it: one idempotent call.
+
+    Creation goes through ``partner_create`` and updates through ``partner_update``, so validation,
+    the timeline and re-evaluation are those of every other write; ``expected_version`` (If-Match)
+    applies to an update. ``must_exist`` True refuses to create and False refuses to update
+    (If-Match / If-None-Match: *) with PreconditionFailed. A transaction-scoped advisory lock on the
+    external_id makes two simultaneous calls for one id create it once and update it after.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"partner-external-id:{external_id}"])
+    existing = Partner.objects.filter(external_id=external_id).values_list("pk", flat=True).first()
+    if existing is None:
+        if must_exist or expected_version is not None:
+            raise PreconditionFailed("No partner has this external_id; a PUT without If-Match creates it.")
+        return Upserted(partner=partner_create(actor=actor, external_id=external_id, **fields), created=True)
+    if must_exist is False:
+        raise PreconditionFailed("A partner with this external_id exists already.")
+    fields.pop("external_id", None)
+    partner = partner_update(partner_id=existing, actor=actor, expected_version=expected_version, **fields)
+    return Upserted(partner=partner, created=False)
 
 
 def _locked(partner_id: int, expected_version: int | None) -> Partner:
@@ -171,6 +220,9 @@ def partner_update(*, partner_id: int, actor, expected_version: int | None = Non
         **_check_codes(regions=changes.get("regions"), verticals=changes.get("verticals")),
         **(_check_owner(changes["owner"]) if "owner" in changes else {}),
     }
+    if "external_id" in changes:
+        changes["external_id"] = changes["external_id"] or None
+        errors.update(_check_external_id(changes["external_id"], partner_id=partner.pk))
     if "slug" in changes and Partner.objects.filter(slug=changes["slug"]).exclude(pk=partner.pk).exists():
         errors["slug"] = ["A partner with this slug already exists."]
     if errors:

@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
+from partners.models import EXTERNAL_ID_PATTERN, Activity, ApiToken, Contact, Partner, Region, Vertical
 from partners.querysets import partner_id_of
 from partners.roles import role_of
 
@@ -41,12 +41,20 @@ class PartnerSerializer(serializers.ModelSerializer):
     )
     owner_name = serializers.SerializerMethodField()
     slug = serializers.SlugField(max_length=80, required=False)
+    external_id = serializers.RegexField(
+        EXTERNAL_ID_PATTERN,
+        max_length=100,
+        required=False,
+        allow_null=True,
+        help_text="The integration's own id for this partner (unique when set); letters, digits and . _ : ~ -",
+    )
 
     class Meta:
         model = Partner
         fields = [
-            "id", "name", "legal_name", "slug", "website", "description", "type", "status", "engagement",
-            "country", "regions", "verticals", "owner", "owner_name", "health_score", "created_at", "updated_at",
+            "id", "name", "legal_name", "slug", "external_id", "website", "description", "type", "status",
+            "engagement", "country", "regions", "verticals", "owner", "owner_name", "health_score", "created_at",
+            "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "health_score", "created_at", "updated_at"]
         extra_kwargs = {"slug": {"validators": []}}  # uniqueness is the service's answer, with a field message
@@ -60,9 +68,9 @@ class PartnerSerializer(serializers.ModelSerializer):
 
 # a partner as a flat row: what partner_representation needs, read with QuerySet.values()
 PARTNER_ROW = (
-    "id", "name", "legal_name", "slug", "website", "description", "type", "status", "engagement", "country",
-    "regions", "verticals", "owner_id", "owner__first_name", "owner__last_name", "owner__email", "health_score",
-    "created_at", "updated_at",
+    "id", "name", "legal_name", "slug", "external_id", "website", "description", "type", "status", "engagement",
+    "country", "regions", "verticals", "owner_id", "owner__first_name", "owner__last_name", "owner__email",
+    "health_score", "created_at", "updated_at",
 )  # fmt: skip
 
 
@@ -87,6 +95,7 @@ def partner_representation(row: dict) -> dict:
         "name": row["name"],
         "legal_name": row["legal_name"],
         "slug": row["slug"],
+        "external_id": row["external_id"],
         "website": row["website"],
         "description": row["description"],
         "type": row["type"],

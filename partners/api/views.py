@@ -1,6 +1,7 @@
 import re
 
 from django.db.models import ProtectedError
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -35,6 +36,7 @@ from partners.services import (
     partner_archive,
     partner_create,
     partner_update,
+    partner_upsert,
 )
 from prm.api import ScopedViewSet, form_parameters
 from prm.errors import Conflict, PreconditionFailed
@@ -123,6 +125,52 @@ class PartnerViewSet(
         if partner.status != Partner.Status.TERMINATED:
             partner_archive(partner_id=partner.pk, actor=request.user, expected_version=expected)
         return self._respond(partner_list(user=request.user).get(pk=partner.pk))
+
+    @extend_schema(
+        methods=["GET"],
+        responses={200: PartnerSerializer},
+        description="The partner an integration knows by its own id (`external_id`); 404 when none has it.",
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=PartnerSerializer,
+        responses={200: PartnerSerializer, 201: PartnerSerializer},
+        description=(
+            "Create or update, in one idempotent call, the partner with this `external_id`: 201 with `Location` when "
+            "it was created, 200 when it was updated. The body is the whole partner (as for POST); validation, "
+            "timeline and ETag rules are those of the other writes. `If-Match` (an ETag or `*`) only updates, "
+            "412 when the partner does not exist or changed; `If-None-Match: *` only creates."
+        ),
+    )
+    @action(
+        detail=False,
+        methods=["get", "put"],
+        url_path=r"by-external-id/(?P<external_id>[A-Za-z0-9._:~-]{1,100})",
+        url_name="by-external-id",
+    )
+    def by_external_id(self, request, external_id=None):
+        if request.method == "GET":
+            return self._respond(get_object_or_404(self.get_queryset(), external_id=external_id))
+        existing = self.get_queryset().filter(external_id=external_id).first()
+        if existing is not None:
+            self.check_object_permissions(request, existing)
+        serializer = self.get_serializer(existing, data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {key: value for key, value in serializer.validated_data.items() if key != "external_id"}
+        if_match = request.headers.get("If-Match", "").strip()
+        upserted = partner_upsert(
+            external_id=external_id,
+            actor=request.user,
+            expected_version=_expected_version(request, existing.pk) if existing is not None else None,
+            must_exist=True if if_match else (False if request.headers.get("If-None-Match") == "*" else None),
+            **fields,
+        )
+        partner = partner_list(user=request.user).get(pk=upserted.partner.pk)
+        if not upserted.created:
+            return self._respond(partner)
+        response = self._respond(partner, status.HTTP_201_CREATED)
+        response["Location"] = f"/api/v1/partners/{partner.pk}/"
+        return response
 
     @extend_schema(responses=ActivitySerializer(many=True))
     @action(detail=True, methods=["get"])

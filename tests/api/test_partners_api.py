@@ -459,3 +459,18 @@ def test_a_list_row_is_the_same_representation_as_the_detail(manager_client, mak
         assert manager_client.get(f"/api/v1/partners/{row['id']}/").json() == row
     assert rows[0]["owner_name"] == manager.get_full_name()
     assert rows[1]["owner_name"] is None
+
+
+@pytest.mark.parametrize("search", ["acme.com", "www.acme.com", "https://acme.com/about", "ACME.COM", "acme"])
+def test_search_finds_a_partner_by_its_website_domain(manager_client, make_partner, search):
+    # given: the website has www. and a path; another partner's only mentions the domain in its path
+    make_partner(name="Roadrunner Supplies", website="https://www.acme.com/partners")
+    make_partner(name="Coyote Ltd", website="https://coyote.example/acme")
+    make_partner(name="Acmeless", website="https://acme.org")
+    # when
+    names = _names(manager_client.get("/api/v1/partners/", {"search": search}))
+    # then
+    assert "Roadrunner Supplies" in names
+    assert "Coyote Ltd" not in names
+    if search != "acme":
+        assert "Acmeless" not in names
