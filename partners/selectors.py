@@ -10,13 +10,11 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 
 from partners.invitations.models import Invitation
 from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
 from partners.reference import reference
-from partners.roles import Role, role_of
 
 ORDERINGS = {
     "name": ("name", "id"),

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from partners.views import contacts, dashboard, documents, invitations, partner_list, partner_pages
+from partners.invitations import views as invitations
+from partners.views import contacts, dashboard, documents, partner_list, partner_pages
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),

@@ -4,7 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from partners.api.tokens import ApiTokenViewSet
-from partners.api.users import InvitationViewSet, UserViewSet
+from partners.api.users import UserViewSet
 from partners.api.views import (
     ContactViewSet,
     MeView,
@@ -12,9 +12,10 @@ from partners.api.views import (
     RegionViewSet,
     VerticalViewSet,
 )
+from partners.invitations.api import InvitationViewSet
 from partners.records.api import register as register_records
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
-from programs.api import register as register_strategies
+from programs.strategies.api import register as register_strategies
 
 router = DefaultRouter(trailing_slash=True)
 router.register("partners", PartnerViewSet, basename="api-partner")

@@ -226,7 +226,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # login roles of /users/ and /invitations/, apart from a contact's "role"
-    "ENUM_NAME_OVERRIDES": {"LoginRoleEnum": "partners.invitation_models.Invitation.Role"},
+    "ENUM_NAME_OVERRIDES": {"LoginRoleEnum": "partners.invitations.models.Invitation.Role"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "prm.schema.add_idempotency_key_header",

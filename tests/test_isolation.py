@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from partners.invitation_models import Invitation
+from partners.invitations.models import Invitation
 from partners.models import Activity, Contact, PartnerUser
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create

@@ -98,3 +98,19 @@ def require_profile_fields_only(user, fields) -> None:
     forbidden = sorted(set(fields) - PARTNER_PROFILE_FIELDS)
     if forbidden:
         raise PermissionDenied(f"Partner users may not change: {', '.join(forbidden)}.")
+
+
+class AdminsAndPartnerAdmins(BasePermission):
+    """Who manages logins (/users/, /invitations/): administrators, and partner admins of an
+    organisation that still has access; others 403."""
+
+    message = "Only administrators and partner admins manage logins."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user.is_authenticated and user.is_active):
+            return False
+        role = role_of(user)
+        if role == Role.ADMIN:
+            return True
+        return role == Role.PARTNER_ADMIN and Partner.objects.visible_to(user).exists()

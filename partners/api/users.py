@@ -1,45 +1,23 @@
-"""Provisioning for identity integrations: /api/v1/users/ and /api/v1/invitations/.
+"""Provisioning for identity integrations: /api/v1/users/ (invitations: partners.invitations.api).
 
 Administrators manage every login; a partner admin manages its own organisation's logins; every other
 role gets 403. A login outside the caller's scope is a 404, as if it did not exist. New logins are
 never created directly: POST /users/ sends an invitation (201 with the invitation), as
-POST /invitations/ does, so the person chooses their own password. Invitations are listed (pending by
-default), read and withdrawn (DELETE) with the same scoping.
+POST /invitations/ does, so the person chooses their own password.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.permissions import BasePermission
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers
 from rest_framework.response import Response
 
-from partners.invitation_models import Invitation
-from partners.invitations import invitation_send, invitation_withdraw
+from partners.api.permissions import AdminsAndPartnerAdmins
+from partners.invitations.api import InvitationCreateSerializer, InvitationSerializer, InvitationViewSet
+from partners.invitations.models import Invitation
 from partners.logins import user_deactivate
-from partners.models import Partner
-from partners.roles import Role, role_of
-from partners.selectors import invitation_list
 from partners.users import user_partner_id, user_role, user_role_change, users_manageable_by
-
-User = get_user_model()
-
-
-class AdminsAndPartnerAdmins(BasePermission):
-    """Administrators and partner admins (of an organisation that still has access); others 403."""
-
-    message = "Only administrators and partner admins manage logins."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        if not (user.is_authenticated and user.is_active):
-            return False
-        role = role_of(user)
-        if role == Role.ADMIN:
-            return True
-        return role == Role.PARTNER_ADMIN and Partner.objects.visible_to(user).exists()
+from prm.api import ScopedViewSet
 
 
 class UserSerializer(serializers.Serializer):
@@ -62,54 +40,20 @@ class UserSerializer(serializers.Serializer):
         return data
 
 
-class InvitationCreateSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
-    role = serializers.ChoiceField(choices=Invitation.Role.choices)
-    partner = serializers.IntegerField(required=False, allow_null=True)
-
-
-class InvitationSerializer(serializers.ModelSerializer):
-    state = serializers.ChoiceField(choices=Invitation.State.choices, read_only=True)
-
-    class Meta:
-        model = Invitation
-        fields = ["id", "email", "role", "partner", "expires_at", "created_at", "accepted_at", "revoked_at", "state"]
-        read_only_fields = fields
-
-
-def _invite(request) -> Response:
-    form = InvitationCreateSerializer(data=request.data)
-    form.is_valid(raise_exception=True)
-    partner = None
-    partner_id = form.validated_data.get("partner")
-    if partner_id is not None:
-        partner = Partner.objects.visible_to(request.user).filter(pk=partner_id).first()
-        if partner is None:
-            raise serializers.ValidationError({"partner": ["Unknown partner."]})
-    data = form.validated_data
-    invitation = invitation_send(
-        actor=request.user, email=data["email"], role=data["role"], partner=partner, request=request
-    )
-    return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
-
-
-class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Logins: list, read, PATCH ``role`` or ``is_active`` (false ends sessions and tokens at once);
     POST invites (body and answer as /invitations/)."""
 
     serializer_class = UserSerializer
     permission_classes = [AdminsAndPartnerAdmins]
-    filter_backends = []
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return User.objects.none()
+    def scoped_queryset(self):
         return users_manageable_by(self.request.user)
 
     @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
     def create(self, request):
-        return _invite(request)
+        return InvitationViewSet.create(self, request)
 
     def partial_update(self, request, pk=None):
         user = self.get_object()
@@ -127,59 +71,3 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 {"is_active": ["Reactivation is done by an administrator in the admin site."]}
             )
         return Response(UserSerializer(self.get_queryset().get(pk=user.pk)).data)
-
-
-STATE_CHOICES = (*Invitation.State.values, "all")
-
-
-class InvitationViewSet(
-    mixins.CreateModelMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """POST ``{"email", "role", "partner"}`` sends an invitation e-mail (201 with the invitation); GET lists
-    them (pending unless ``?state=``), newest first; DELETE withdraws one (204; 409 once accepted)."""
-
-    serializer_class = InvitationSerializer
-    permission_classes = [AdminsAndPartnerAdmins]
-    filter_backends = []
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Invitation.objects.none()
-        if self.action != "list":
-            return invitation_list(user=self.request.user)
-        state = self.request.query_params.get("state", "pending")
-        if state not in STATE_CHOICES:
-            raise serializers.ValidationError({"state": [f"Choose one of: {', '.join(STATE_CHOICES)}."]})
-        return invitation_list(user=self.request.user, state=None if state == "all" else state)
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "state",
-                OpenApiTypes.STR,
-                enum=STATE_CHOICES,
-                description="Which invitations: pending (the default), accepted, withdrawn, expired or all.",
-            )
-        ]
-    )
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer})
-    def create(self, request):
-        return _invite(request)
-
-    @extend_schema(
-        responses={
-            204: OpenApiResponse(description="Withdrawn (or withdrawn already): the link no longer works."),
-            409: OpenApiResponse(description="Accepted already (code ``invitation_accepted``)."),
-        }
-    )
-    def destroy(self, request, *args, **kwargs):
-        invitation = self.get_object()
-        invitation_withdraw(invitation_id=invitation.pk, actor=request.user, request=request)
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,4 +1,8 @@
-"""Invitations: a link e-mailed to a future login, accepted once, before it expires."""
+"""Invitations: a link e-mailed to a future login, accepted once, before it expires.
+
+The model lives in the ``partners`` app (partners.models imports it), so its table and migrations
+stay where they were.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 INVITATION_DAYS = 7
@@ -15,11 +20,29 @@ def _expiry():
     return timezone.now() + timedelta(days=INVITATION_DAYS)
 
 
+class InvitationQuerySet(models.QuerySet):
+    def in_states(self, states, *, now=None) -> InvitationQuerySet:
+        """The invitations in any of ``states`` (values of Invitation.State), as ``Invitation.state``
+        decides one row's: the same rules, as a filter."""
+        now = now or timezone.now()
+        open_ = Q(accepted_at__isnull=True, revoked_at__isnull=True)
+        conditions = {
+            Invitation.State.PENDING: open_ & Q(expires_at__gt=now),
+            Invitation.State.EXPIRED: open_ & Q(expires_at__lte=now),
+            Invitation.State.ACCEPTED: Q(accepted_at__isnull=False),
+            Invitation.State.WITHDRAWN: Q(accepted_at__isnull=True, revoked_at__isnull=False),
+        }
+        condition = Q(pk__in=[])
+        for state in states:
+            condition |= conditions[state]
+        return self.filter(condition)
+
+
 class Invitation(models.Model):
     """An offer of a login with a role: a staff role (``partner`` null) or a partner role at ``partner``.
 
-    The e-mailed link carries a signed token naming this row; the row decides whether it is
-    still good (not accepted, not revoked, not expired).
+    The e-mailed link carries a signed token naming this row; the row decides whether it is still
+    good (not accepted, not revoked, not expired).
     """
 
     class Role(models.TextChoices):
@@ -47,6 +70,8 @@ class Invitation(models.Model):
     expires_at = models.DateTimeField(default=_expiry)
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

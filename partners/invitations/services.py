@@ -19,7 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from partners.invitation_models import INVITATION_DAYS, Invitation
+from partners.invitations.models import INVITATION_DAYS, Invitation
 from partners.logins import audit_record
 from partners.models import AuditEvent, Partner, PartnerUser
 from partners.querysets import partner_id_of

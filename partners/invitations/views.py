@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from partners.forms import BootstrapFormMixin
-from partners.invitation_models import Invitation
-from partners.invitations import (
+from partners.invitations.models import Invitation
+from partners.invitations.selectors import invitation_list
+from partners.invitations.services import (
     invitation_accept,
     invitation_pending,
     invitation_resend,
@@ -22,7 +23,6 @@ from partners.invitations import (
     invitation_withdraw,
 )
 from partners.roles import Role
-from partners.selectors import invitation_list
 from partners.views.access import _changeable_partner, _contact_or_404, portal_view
 from prm.errors import Conflict
 

@@ -9,12 +9,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from partners.selfservice.access import can_write, partner_view
-from partners.selfservice.forms import DocumentReplaceForm, DocumentUploadForm
-from partners.selfservice.selectors import EXPIRY_WARNING_DAYS, expiry_state
 from partners.records import services
 from partners.records.models import PartnerDocument
 from partners.records.selectors import document_earlier_versions, document_list
+from partners.selfservice.access import can_write, partner_view
+from partners.selfservice.forms import DocumentReplaceForm, DocumentUploadForm
+from partners.selfservice.selectors import EXPIRY_WARNING_DAYS, expiry_state
 from prm.errors import Conflict
 
 

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from partners.selfservice.access import partner_view
 from partners.records.selectors import metric_list
+from partners.selfservice.access import partner_view
 
 
 @partner_view

@@ -11,12 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partners.forms import BootstrapFormMixin
-from partners.invitation_models import Invitation
-from partners.invitations import invitation_resend, invitation_send, invitation_withdraw
+from partners.invitations.models import Invitation
+from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
+from partners.invitations.services import invitation_resend, invitation_send, invitation_withdraw
 from partners.logins import user_deactivate
-from partners.selfservice.access import partner_view
 from partners.roles import Role
-from partners.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
+from partners.selfservice.access import partner_view
 from partners.users import user_role, users_manageable_by
 from prm.errors import Conflict
 

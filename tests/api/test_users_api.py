@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from partners.invitation_models import Invitation
-from partners.invitations import invitation_accept, invitation_send, invitation_token
+from partners.invitations.models import Invitation
+from partners.invitations.services import invitation_accept, invitation_send, invitation_token
 from partners.models import AuditEvent, PartnerUser
 from partners.services import api_token_create
 from tests.factories import UserFactory
@@ -293,7 +293,9 @@ def test_an_unknown_state_is_a_400_with_the_choices(api_client, orgs, invitation
     response = api_client.get("/api/v1/invitations/?state=everything")
     # then
     assert response.status_code == 400
-    assert response.json() == {"state": ["Choose one of: pending, accepted, withdrawn, expired, all."]}
+    assert response.json() == {
+        "state": ["Give one or more of: pending, accepted, withdrawn, expired, all, separated by commas."]
+    }
 
 
 def test_an_admin_lists_every_organisations_invitations_and_staff_ones(api_client, invitations, admin_user):

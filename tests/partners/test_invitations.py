@@ -13,8 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from partners.invitation_models import Invitation
-from partners.invitations import (
+from partners.invitations.models import Invitation
+from partners.invitations.services import (
     TOKEN_SALT,
     invitation_accept,
     invitation_resend,

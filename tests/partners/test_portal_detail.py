@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from partners.invitation_models import Invitation
-from partners.invitations import invitation_accept, invitation_send, invitation_token
+from partners.invitations.models import Invitation
+from partners.invitations.services import invitation_accept, invitation_send, invitation_token
 from partners.models import AuditEvent, PartnerUser
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import contact_add, partner_create

@@ -9,8 +9,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from partners.models import Activity, Contact, Partner, PartnerUser
-from partners.selfservice.home import home
 from partners.records.models import PartnerDocument, ReportedMetric
+from partners.selfservice.home import home
 from programs.strategies.models import Outcome, Strategy
 from tests.factories import UserFactory
 from tests.partners.factories import ActivityFactory, ContactFactory, PartnerFactory
