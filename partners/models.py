@@ -284,6 +284,11 @@ class AuditEvent(models.Model):
         INVITATION_SENT = "invitation_sent", "Invitation sent"
         INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
         INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
+        USER_CREATED = "user_created", "User created"
+        USER_REACTIVATED = "user_reactivated", "User reactivated"
+        USER_RENAMED = "user_renamed", "User renamed"
+        API_TOKEN_CREATED = "api_token_created", "API token created"
+        API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
 
     action = models.CharField(max_length=24, choices=Action.choices)
     actor = models.ForeignKey(

@@ -41,8 +41,10 @@ class InvitationQuerySet(models.QuerySet):
 class Invitation(models.Model):
     """An offer of a login with a role: a staff role (``partner`` null) or a partner role at ``partner``.
 
-    The e-mailed link carries a signed token naming this row; the row decides whether it is still
-    good (not accepted, not revoked, not expired).
+    With ``user`` set, the login exists already (created for the person, e.g. by POST /api/v1/users/)
+    and accepting sets its password; otherwise accepting creates the login. The e-mailed link
+    carries a signed token naming this row; the row decides whether it is still good (not
+    accepted, not revoked, not expired).
     """
 
     class Role(models.TextChoices):
@@ -62,6 +64,14 @@ class Invitation(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices)
     partner = models.ForeignKey(
         "partners.Partner", null=True, blank=True, on_delete=models.CASCADE, related_name="invitations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="set_password_invitations",
+        help_text="The login whose password accepting sets; empty when accepting creates the login.",
     )
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
