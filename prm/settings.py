@@ -124,7 +124,11 @@ WSGI_APPLICATION = "prm.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # project-wide templates, then each slice's own (programs/strategies/templates/...)
+        "DIRS": [
+            BASE_DIR / "templates",
+            *(path for path in sorted(BASE_DIR.glob("*/*/templates")) if (path.parent / "__init__.py").is_file()),
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

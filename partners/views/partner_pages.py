@@ -75,7 +75,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     regions, verticals = selectors.reference_names(regions=partner.regions, verticals=partner.verticals)
     # programs builds on partners, never the reverse at import time: the strategy panels
     # (open outcomes, health trend) are fetched here, two queries whatever their size
-    from programs.views.partner_panels import partner_panels
+    from programs.strategies.views.partner_panels import partner_panels
 
     panels = partner_panels(user=request.user, partner=partner)
     response = render(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from programs.views import editor, inbox, strategy_pages
+from programs.strategies.views import editor, inbox, strategy_pages
 
 urlpatterns = [
     path("strategies/", strategy_pages.strategies, name="strategy-list"),

@@ -6,7 +6,7 @@ import pytest
 
 from programs.strategies.models import Strategy, StrategyRun
 from programs.strategies.services import strategy_publish
-from programs.views.display import cron_words
+from programs.strategies.views.display import cron_words
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 from tests.programs.portal_helpers import business_strategy, outcome, quiet_partners

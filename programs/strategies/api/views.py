@@ -20,8 +20,8 @@ from rest_framework.response import Response
 from partners.api.permissions import StaffReadManagersWrite
 from partners.models import Partner
 from prm.errors import Conflict
-from programs.api import serializers as s
-from programs.api.permissions import StaffOrOwnOutcomesRead
+from programs.strategies.api import serializers as s
+from programs.strategies.api.permissions import StaffOrOwnOutcomesRead
 from programs.strategies.editing import (
     outcome_set_state,
     strategy_create,

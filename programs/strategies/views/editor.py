@@ -14,12 +14,12 @@ from partners.models import Partner
 from partners.reference import reference
 from partners.views.access import portal_view
 from prm.errors import FieldErrors
-from programs.forms import StrategySettingsForm
 from programs.strategies import editing, services
+from programs.strategies.forms import StrategySettingsForm
 from programs.strategies.rules import RULES
 from programs.strategies.runs import run_start
-from programs.views.display import describe_rules
-from programs.views.strategy_pages import _strategy_or_404
+from programs.strategies.views.display import describe_rules
+from programs.strategies.views.strategy_pages import _strategy_or_404
 
 SPEC_FIELDS = ("kind", "params", "scope")
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from partners.views.access import can_write, portal_view
 from prm.errors import DomainError
-from programs.forms import InboxFilterForm, OutcomeCloseForm
+from programs.strategies.forms import InboxFilterForm, OutcomeCloseForm
 from programs.strategies.models import Outcome
 from programs.strategies.outcomes import outcome_apply, outcome_close
 from programs.strategies.selectors import OutcomeFilters, outcome_list

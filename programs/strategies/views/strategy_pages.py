@@ -13,7 +13,7 @@ from partners.views.access import can_write, portal_view
 from programs.strategies import runs as run_services
 from programs.strategies.models import Outcome, Strategy, StrategyRun, StrategyVersion
 from programs.strategies.selectors import run_diff, run_list, strategy_list
-from programs.views.display import cron_words, describe_rules, version_diff
+from programs.strategies.views.display import cron_words, describe_rules, version_diff
 
 RUN_HISTORY = 20
 PREVIEW_ROWS = 200  # per action; the counts always cover them all

@@ -1,0 +1,3 @@
+"""Django's admin autodiscovery imports ``<app>.admin``; each slice registers its own models."""
+
+import programs.strategies.admin  # noqa: F401
