@@ -48,9 +48,13 @@ def _paths(route: str, values: dict[str, list[str]]) -> list[str]:
     return paths or ["/" + route.replace("\\", "")]
 
 
+# A's own objects get ids far from B's, so a path filled with one of B's ids never names one of A's
+A_IDS = 10**9
+
+
 @pytest.fixture
 def two_partners():
-    alpha = PartnerFactory(name="Alpha Labs", type="business")
+    alpha = PartnerFactory(name="Alpha Labs", type="business", pk=A_IDS)
     bravo = PartnerFactory(name=f"Bravo {SECRET}", type="business", website="https://bravo.example")
     contact = Contact.objects.create(partner=bravo, name=f"Ines {SECRET}", email="ines@bravo.example", role="primary")
     Activity.objects.create(partner=bravo, kind="note", message=f"Met {SECRET}")
@@ -76,21 +80,37 @@ def two_partners():
 
 
 @pytest.fixture
-def alpha_client(client, two_partners):
+def alpha_user(two_partners, request):
+    """A login of partner A, a partner admin unless the test is parametrized with another role."""
     alpha = two_partners[0]
-    user = UserFactory(is_staff=False, email="amy@alpha.example", username="amy@alpha.example")
-    PartnerUser.objects.create(user=user, partner=alpha, role="partner_admin")
-    client.force_login(user)
-    return client
+    user = UserFactory(is_staff=False, email="amy@alpha.example", username="amy@alpha.example", pk=A_IDS)
+    PartnerUser.objects.create(user=user, partner=alpha, role=getattr(request, "param", "partner_admin"))
+    return user
 
 
-def _walk(client, bravo, values, *, write: bool = True) -> tuple[list, list, int]:
-    """Every URL with B's ids: read, filtered and searched, then changed and deleted."""
+# routes whose parameters are signed keys (e-mailed links), not ids of B's objects
+KEY_ROUTES = ("accounts/", "invitations/")
+
+
+def _not_found(method: str, response) -> bool:
+    """404 (or 405 where the route has no such method); a partner's login opening a manager page
+    is sent to its own portal, whatever the id."""
+    if response.status_code in (404, 405):
+        return True
+    return method == "GET" and response.status_code == 302 and response["Location"] == "/partner/"
+
+
+def _walk(client, bravo, values, *, user, write: bool = True) -> tuple[list, list, int, list]:
+    """Every URL with B's ids as ``user`` (logged in again before each request, so a log-out URL on
+    the way cannot end the walk early): read, filtered and searched, then changed and deleted. Also
+    returns the answers to paths naming one of B's objects that were not "not found"."""
     routes = [route for route in _patterns() if not route.startswith("admin/")]
-    leaks, errors, visited = [], [], 0
+    leaks, errors, visited, not_404 = [], [], 0, []
     for route in routes:
+        names_an_object = bool(re.search(r"<|\(\?P<", route)) and not route.startswith(KEY_ROUTES)
         for path in _paths(route, values):
             for query in ("", f"?partner={bravo.pk}", f"?search={SECRET}", f"?q={SECRET}"):
+                client.force_login(user)
                 response = client.get(path + query)
                 visited += 1
                 if response.status_code >= 500:
@@ -98,7 +118,10 @@ def _walk(client, bravo, values, *, write: bool = True) -> tuple[list, list, int
                 body = b"".join(response.streaming_content) if response.streaming else response.content
                 if response.status_code < 300 and SECRET.encode() in body:
                     leaks.append(("GET", path + query, response.status_code))
+                if names_an_object and not query and not _not_found("GET", response):
+                    not_404.append(("GET", path, response.status_code))
             for method in ("patch", "put", "post", "delete") if write else ():
+                client.force_login(user)
                 response = getattr(client, method)(
                     path, data={"name": "Hacked", "partner": bravo.pk, "state": "done"}, content_type="application/json"
                 )
@@ -107,7 +130,9 @@ def _walk(client, bravo, values, *, write: bool = True) -> tuple[list, list, int
                     errors.append((method, path, response.status_code))
                 elif response.status_code < 300 and SECRET.encode() in body:
                     leaks.append((method, path, response.status_code))
-    return leaks, errors, visited
+                if names_an_object and not _not_found(method.upper(), response):
+                    not_404.append((method, path, response.status_code))
+    return leaks, errors, visited, not_404
 
 
 def _bravo_state(bravo) -> tuple:
@@ -122,16 +147,18 @@ def _bravo_state(bravo) -> tuple:
     )
 
 
-def test_a_partner_user_reads_and_changes_nothing_of_another_partner_anywhere(alpha_client, two_partners):
+@pytest.mark.parametrize("alpha_user", ["partner_admin", "partner_member"], indirect=True)
+def test_a_partner_user_reads_and_changes_nothing_of_another_partner_anywhere(client, alpha_user, two_partners):
     # given
     _, bravo, values = two_partners
     before = _bravo_state(bravo)
     # when
-    leaks, errors, visited = _walk(alpha_client, bravo, values)
-    # then
+    leaks, errors, visited, not_404 = _walk(client, bravo, values, user=alpha_user)
+    # then: nothing read, nothing changed, and every path naming B's objects answers 404 (not 403)
     assert visited > 300
     assert leaks == []
     assert errors == []
+    assert not_404 == []
     bravo.refresh_from_db()
     after = _bravo_state(bravo)
     assert after == before
@@ -140,9 +167,8 @@ def test_a_partner_user_reads_and_changes_nothing_of_another_partner_anywhere(al
 def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners, manager):
     # given: a manager may see every partner, so the same walk must find B's data
     _, bravo, values = two_partners
-    client.force_login(manager)
     # when
-    leaks, errors, _ = _walk(client, bravo, values, write=False)
+    leaks, errors, _, _ = _walk(client, bravo, values, user=manager, write=False)
     # then: the walk really reaches B's data (and nothing answers 500 to a manager either)
     found = {path.split("?")[0] for _, path, _ in leaks}
     assert f"/api/v1/partners/{bravo.pk}/" in found
@@ -157,9 +183,8 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     _, bravo, values = two_partners
     outcome = Outcome.objects.get(partner=bravo)
     invitation = Invitation.objects.get(partner=bravo)
-    client.force_login(PartnerUser.objects.get(partner=bravo).user)
     # when
-    leaks, errors, _ = _walk(client, bravo, values, write=False)
+    leaks, errors, _, _ = _walk(client, bravo, values, user=PartnerUser.objects.get(partner=bravo).user, write=False)
     # then
     found = {path for _, path, _ in leaks}
     assert f"/api/v1/outcomes/{outcome.pk}/" in found

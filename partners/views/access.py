@@ -24,15 +24,16 @@ def can_write(user) -> bool:
 
 
 def portal_view(view: Callable | None = None, *, write: bool = False):
-    """Log-in required and staff only: a partner's login is sent to its portal at /partner/, anyone
-    else gets a 404 (as for a partner they may not see);
+    """Log-in required and staff only: a partner's login opening a page is sent to its own pages at
+    /partner/ (a write gets a 404, whatever it names), anyone else gets a 404 (as for a partner they
+    may not see);
     ``write=True`` also requires a writer's role, else 403, for GET and POST alike."""
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_staff:
-                if partner_id_of(request.user) is not None:  # a partner's login: its own portal
+                if partner_id_of(request.user) is not None and request.method in ("GET", "HEAD"):
                     return redirect("partner_portal:home")
                 raise Http404
             if write and not can_write(request.user):
