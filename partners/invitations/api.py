@@ -51,7 +51,18 @@ class InvitationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "partner", "expires_at", "created_at", "accepted_at", "revoked_at", "state"]
+        fields = [
+            "id",
+            "email",
+            "role",
+            "partner",
+            "user",
+            "expires_at",
+            "created_at",
+            "accepted_at",
+            "revoked_at",
+            "state",
+        ]
         read_only_fields = fields
 
 

@@ -50,7 +50,8 @@ def _bad_link(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 
 def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
-    """Public: the invitee picks a name and a password, is logged in and lands on its portal.
+    """Public: the invitee picks a name and a password (of the login made for it, or of a new one),
+    is logged in and lands on the manager portal or its self-service pages.
 
     A tampered, expired, used or withdrawn link shows a friendly 400 page and changes nothing.
     """
@@ -58,7 +59,9 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
         invitation = invitation_pending(token=token)
     except ValidationError as exc:
         return _bad_link(request, exc)
-    form = AcceptForm(request.POST or None)
+    existing = invitation.user  # a login made for the person: the link sets its password
+    initial = {"name": existing.get_full_name()} if existing is not None else {}
+    form = AcceptForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         status = 400

@@ -14,10 +14,9 @@ from partners.forms import BootstrapFormMixin
 from partners.invitations.models import Invitation
 from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.invitations.services import invitation_resend, invitation_send, invitation_withdraw
-from partners.logins import user_deactivate
 from partners.roles import Role
 from partners.selfservice.access import partner_view
-from partners.users import user_role, users_manageable_by
+from partners.users import user_deactivate, user_role, users_manageable_by
 from prm.errors import Conflict
 
 

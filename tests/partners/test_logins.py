@@ -1,6 +1,6 @@
-from partners.logins import user_deactivate
 from partners.models import ApiToken, AuditEvent, PartnerUser
 from partners.services import api_token_create
+from partners.users import user_deactivate
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.partners.factories import PartnerFactory
 
