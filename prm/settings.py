@@ -4,6 +4,10 @@ With no DATABASE_URL / REDIS_URL the project starts embedded PostgreSQL and Valk
 (prm/embedded.py), so development and tests need no system services.
 """
 
+import contextlib
+import os
+import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -18,11 +22,48 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
+
+def _local_secret_key() -> str:
+    """This checkout's own key in var/secret_key: made on first use, then read by every process.
+
+    So `make run` (web, worker, beat) and a bare `manage.py` command in another shell sign sessions,
+    invitation links and password resets with one key. The key is written to a private (0600)
+    temporary file and linked into place: nobody reads half a key, and of two processes starting at
+    once the one that links second finds the first one's key and uses it.
+    """
+    from prm.embedded import DEFAULT_VAR_DIR
+
+    var_dir = DEFAULT_VAR_DIR.resolve()
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=var_dir, prefix=".secret_key.")  # mode 0600
+        try:
+            with os.fdopen(handle, "w") as file:
+                file.write(secrets.token_urlsafe(50) + "\n")
+                file.flush()
+                os.fsync(file.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: its key is the one
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    key = path.read_text().strip()
+    if len(key) < 50:
+        raise ImproperlyConfigured(f"{path} holds no usable key; delete it to make a new one.")
+    return key
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "development-only-key-never-use-in-production-" + "x" * 20
+    # Production (DEBUG off, a server named by DATABASE_URL or REDIS_URL) must be given its key,
+    # the same on every machine. With DEBUG on, or on the embedded engines (neither URL set), the
+    # checkout's own key is used.
+    if not DEBUG and (env.str("DATABASE_URL", default="") or env.str("REDIS_URL", default="")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set when DEBUG is off and DATABASE_URL or REDIS_URL is set "
+            "(with DEBUG on, or with neither URL set, a key of this checkout is made in var/)."
+        )
+    SECRET_KEY = _local_secret_key()
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -2,11 +2,17 @@
 
 import os
 import secrets
+import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+
+from prm.embedded import EmbeddedEngines
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +45,83 @@ def settings_database_url() -> str:
     return f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key():
+def _new_shell(args: list[str], var: Path, **env_overrides: str) -> subprocess.Popen:
+    """A bare `manage.py` command in a new shell: no SECRET_KEY, DEBUG or URLs, the given var folder."""
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/"), "PRM_VAR_DIR": str(var), **env_overrides}
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _printed_secret_key(process: subprocess.Popen) -> str:
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 0, stderr
+    return stdout.strip()
+
+
+@pytest.fixture
+def var():
+    """A var folder of the test's own, outside pytest's temporary folder: run as root, the embedded
+    PostgreSQL runs as another user, which loses its way in when a pytest session starting meanwhile
+    makes that folder private again."""
+    checkout = Path(tempfile.mkdtemp(prefix="prm-settings-"))
+    yield checkout / "var"
+    EmbeddedEngines(checkout / "var").stop()
+    shutil.rmtree(checkout, ignore_errors=True)
+
+
+PRINT_SECRET_KEY = ["shell", "-v", "0", "-c", "from django.conf import settings; print(settings.SECRET_KEY)"]
+
+
+@pytest.mark.parametrize(
+    "servers", ["DATABASE_URL and REDIS_URL", "DATABASE_URL", "REDIS_URL"], ids=["both", "database", "broker"]
+)
+def test_production_settings_refuse_to_start_without_a_secret_key(servers, var):
+    # given: DEBUG off, servers named, no key
+    production = _production_env()
+    del production["SECRET_KEY"]
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        if name not in servers:
+            production[name] = ""
     # when
-    result = _run(["-c", "import django; django.setup()"], DATABASE_URL=settings_database_url())
-    # then
+    result = _run(["-c", "import django; django.setup()"], PRM_VAR_DIR=str(var), **production)
+    # then: no key of its own is made either
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert not (var / "secret_key").exists()
+
+
+def test_on_the_embedded_engines_a_key_is_made_once_in_var_and_shared(var):
+    # given: a new shell on a fresh checkout (no SECRET_KEY, no DEBUG, no URLs)
+    # when: a bare command, which starts the embedded engines (and stops them when it ends)
+    first = _printed_secret_key(_new_shell(PRINT_SECRET_KEY, var))
+    # then: a random key, kept private in var/
+    key_file = var / "secret_key"
+    assert len(first) >= 50
+    assert key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    # when: another bare command, and a process of `make run` (DEBUG on, the engines' URLs exported)
+    again = _printed_secret_key(_new_shell(PRINT_SECRET_KEY, var))
+    make_run_env = {"DEBUG": "true", "DATABASE_URL": settings_database_url(), "REDIS_URL": settings.REDIS_URL}
+    make_run = _printed_secret_key(_new_shell(PRINT_SECRET_KEY, var, **make_run_env))
+    # then: one key for all
+    assert again == make_run == first
+
+
+def test_processes_starting_at_once_agree_on_one_key(var):
+    # given: no key yet; the processes of `make run` (DEBUG on, the URLs exported) start together
+    env = {"DEBUG": "true", "DATABASE_URL": settings_database_url(), "REDIS_URL": settings.REDIS_URL}
+    # when
+    processes = [_new_shell(PRINT_SECRET_KEY, var, **env) for _ in range(6)]
+    keys = {_printed_secret_key(process) for process in processes}
+    # then: one key, and no temporary file left behind
+    assert keys == {(var / "secret_key").read_text().strip()}
+    assert [path.name for path in var.iterdir()] == ["secret_key"]
 
 
 def test_debug_is_off_unless_asked_for():
