@@ -15,6 +15,7 @@ from partners.invitations.models import Invitation
 from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.models import Activity, ApiToken, Contact, Partner, Region, Vertical
 from partners.reference import reference
+from partners.roles import Role, role_of
 
 ORDERINGS = {
     "name": ("name", "id"),
@@ -202,10 +203,26 @@ def partner_summary(*, user) -> PartnerSummary:
 
 
 def api_token_list(*, user) -> QuerySet[ApiToken]:
-    """The caller's own tokens, newest first; nobody lists another user's tokens here."""
-    if not user.is_authenticated:
-        return ApiToken.objects.none()
-    return ApiToken.objects.filter(user=user).order_by("-created", "-pk")
+    """The tokens ``user`` manages (partners.services.may_manage_tokens_of), newest first, owner
+    joined: an administrator's own and every staff login's (service accounts included), anyone
+    else's own only; nothing for an anonymous or deactivated caller."""
+    rows = ApiToken.objects.select_related("user").order_by("-created", "-pk")
+    if not (user.is_authenticated and user.is_active):
+        return rows.none()
+    if role_of(user) == Role.ADMIN:
+        return rows.filter(Q(user__is_staff=True) | Q(user=user))
+    return rows.filter(user=user)
+
+
+def token_owners(*, user) -> QuerySet:
+    """The logins ``user`` may issue API tokens for: itself, and for an administrator every staff
+    login (deactivated ones too, which the service then refuses with a reason), by name."""
+    rows = get_user_model().objects.order_by("first_name", "last_name", "email", "id")
+    if not (user.is_authenticated and user.is_active):
+        return rows.none()
+    if role_of(user) == Role.ADMIN:
+        return rows.filter(Q(is_staff=True) | Q(pk=user.pk))
+    return rows.filter(pk=user.pk)
 
 
 # --- logins and invitations ------------------------------------------------------------

@@ -8,16 +8,17 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
 from partners.events import timeline_record
-from partners.models import Activity, ApiToken, Contact, Partner, PartnerUser
+from partners.logins import audit_record
+from partners.models import Activity, ApiToken, AuditEvent, Contact, Partner, PartnerUser
 from partners.reference import reference
-from partners.roles import Role, role_group
+from partners.roles import Role, role_group, role_of
 from prm.errors import Conflict, PreconditionFailed
 
 User = get_user_model()
@@ -449,16 +450,59 @@ def login_ensure(
     return user, True
 
 
-def api_token_create(*, user: User, name: str = "", expires_days: int | None = None) -> tuple[ApiToken, str]:
-    """Issue a token; the key is returned once and only its hash is stored."""
-    expiry = timedelta(days=expires_days) if expires_days else None
-    token, key = ApiToken.objects.create(user=user, expiry=expiry)
-    if name:
-        token.name = name
-        token.save(update_fields=["name"])
+def may_manage_tokens_of(actor, owner) -> bool:
+    """Whether ``actor`` may issue, list and revoke the API tokens of ``owner``: its own, every
+    active login; an administrator also those of any staff login (service accounts for
+    integrations included). A partner login's tokens are its own only."""
+    if not (actor is not None and actor.is_authenticated and actor.is_active):
+        return False
+    return actor.pk == owner.pk or (role_of(actor) == Role.ADMIN and owner.is_staff)
+
+
+def api_token_create(
+    *, user: User, actor: User | None = None, name: str = "", expires_days: int | None = None, request=None
+) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; the key is returned once and only its hash is stored.
+
+    ``actor`` is who asks: by default the user itself (its own token, as the ``api_token``
+    command at the shell issues one), or an administrator issuing one for a staff login
+    (``may_manage_tokens_of``); PermissionDenied otherwise. A deactivated login gets none
+    (ValidationError on ``user``). Without ``expires_days`` the token lives API_TOKEN_TTL_DAYS.
+    Audited ``api_token_created`` with the prefix, name and expiry.
+    """
+    actor = user if actor is None else actor
+    if not may_manage_tokens_of(actor, user):
+        raise PermissionDenied("You may issue tokens only for yourself, or as an administrator for staff logins.")
+    if not user.is_active:
+        raise ValidationError({"user": "This login is deactivated; reactivate it first."})
+    lifetime = {"expiry": timedelta(days=expires_days)} if expires_days else {}  # else knox's TOKEN_TTL
+    with transaction.atomic():
+        token, key = ApiToken.objects.create(user=user, name=name or "", **lifetime)
+        audit_record(
+            action=AuditEvent.Action.API_TOKEN_CREATED,
+            actor=actor,
+            subject=user,
+            request=request,
+            prefix=token.token_key,
+            name=token.name,
+            expiry=token.expiry.isoformat() if token.expiry else None,
+        )
     return token, key
 
 
-def api_token_revoke(*, token: ApiToken) -> None:
-    """Revoke at once: the hash is deleted, so the key stops working on the next request."""
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User, request=None) -> None:
+    """Revoke at once: the hash is deleted, so the key stops working on the next request. The owner
+    revokes its own tokens, an administrator those of staff logins (PermissionDenied otherwise);
+    audited ``api_token_revoked``."""
+    if not may_manage_tokens_of(actor, token.user):
+        raise PermissionDenied("You may revoke only your own tokens, or as an administrator those of staff logins.")
+    audit_record(
+        action=AuditEvent.Action.API_TOKEN_REVOKED,
+        actor=actor,
+        subject=token.user,
+        request=request,
+        prefix=token.token_key,
+        name=token.name,
+    )
     token.delete()

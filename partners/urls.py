@@ -3,7 +3,7 @@
 from django.urls import path
 
 from partners.invitations import views as invitations
-from partners.views import contacts, dashboard, documents, partner_list, partner_pages
+from partners.views import contacts, dashboard, documents, partner_list, partner_pages, tokens
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -31,4 +31,6 @@ urlpatterns = [
         name="partner-invitation-resend",
     ),
     path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation-accept"),
+    path("settings/tokens/", tokens.token_list_page, name="settings-tokens"),
+    path("settings/tokens/<str:prefix>/revoke/", tokens.token_revoke_page, name="settings-token-revoke"),
 ]

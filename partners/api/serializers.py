@@ -178,17 +178,27 @@ class VerticalSerializer(serializers.ModelSerializer):
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
+    """A token without its key: ``user`` is its owner (the caller, or for an administrator any staff login)."""
+
     prefix = serializers.CharField(source="token_key", read_only=True)
+    user_email = serializers.EmailField(source="user.email", read_only=True)
 
     class Meta:
         model = ApiToken
-        fields = ["prefix", "name", "created", "expiry"]
-        read_only_fields = ["prefix", "created", "expiry"]
+        fields = ["prefix", "name", "user", "user_email", "created", "expiry"]
+        read_only_fields = ["prefix", "user", "created", "expiry"]
 
 
 class ApiTokenCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100, allow_blank=True, default="")
-    expires_days = serializers.IntegerField(min_value=1, max_value=3650, required=False)
+    expires_days = serializers.IntegerField(
+        min_value=1, max_value=3650, required=False, help_text="Lifetime in days; API_TOKEN_TTL_DAYS (90) if left out."
+    )
+    user = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Whose token: yourself (the default) or, for an administrator, any staff login.",
+    )
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
