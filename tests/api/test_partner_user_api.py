@@ -2,7 +2,8 @@
 
 import pytest
 
-from partners.models import Contact, Partner, PartnerUser
+from partners.models import Activity, Contact, Partner, PartnerUser
+from partners.records.models import ReportedMetric
 from partners.services import api_token_create
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
@@ -62,13 +63,27 @@ def test_a_partner_admin_edits_its_profile_but_not_what_is_the_managers(api_clie
 
 
 def test_a_partner_member_reads_but_cannot_write(api_client, helix):
-    # given
+    # given: what a partner admin of the same organisation may change
+    Partner.objects.filter(pk=helix.pk).update(description="Integrator")
+    stored = Partner.objects.values("description", "version", "updated_at").get(pk=helix.pk)
     headers = _token_for(helix, "partner_member")
+    metric = {"key": "csat", "period_start": "2026-10-01", "period_end": "2026-10-31", "value": "4.6"}
     # when
-    response = api_client.patch(f"/api/v1/partners/{helix.pk}/", {"description": "x"}, format="json", **headers)
+    patched = api_client.patch(f"/api/v1/partners/{helix.pk}/", {"description": "x"}, format="json", **headers)
+    contact = api_client.post(
+        "/api/v1/contacts/", {"partner": helix.pk, "name": "Ines Berg", "email": "ines@helix.example"},
+        format="json", **headers,
+    )  # fmt: skip
+    reported = api_client.post("/api/v1/metrics/", {**metric, "partner": helix.pk}, format="json", **headers)
+    read = api_client.get(f"/api/v1/partners/{helix.pk}/", **headers)
     # then
-    assert response.status_code == 403
-    assert api_client.get(f"/api/v1/partners/{helix.pk}/", **headers).status_code == 200
+    assert [patched.status_code, contact.status_code, reported.status_code] == [403, 403, 403]
+    assert Partner.objects.values("description", "version", "updated_at").get(pk=helix.pk) == stored
+    assert not Activity.objects.filter(partner=helix).exists()
+    assert not Contact.objects.filter(partner=helix).exists()
+    assert not ReportedMetric.objects.filter(partner=helix).exists()
+    assert read.status_code == 200
+    assert (read.json()["name"], read.json()["description"]) == ("Helix Health", "Integrator")
 
 
 def test_a_partner_admin_adds_contacts_to_its_own_organisation_only(api_client, helix, nordwind):

@@ -1,12 +1,13 @@
 """/api/v1/metrics/, /agreements/, /reviews/ and /documents/: relationship records over the API."""
 
+import json
 from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from partners.models import PartnerUser
+from partners.models import Activity, Partner, PartnerUser
 from partners.records import services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
@@ -493,11 +494,94 @@ def test_an_analyst_reads_but_cannot_write(api_client, partner, manager, _media)
     assert _stored_files(_media) == []
 
 
-def test_a_record_of_an_unknown_partner_is_404_and_none_is_written_for_it(manager_client):
-    # when
-    missing = manager_client.get("/api/v1/agreements/999999/")
-    # then
-    assert missing.status_code == 404
+def _rows() -> dict:
+    """Every record and timeline row, as it stands."""
+    return {
+        "metrics": list(ReportedMetric.objects.order_by("pk").values_list("pk", "partner_id", "key", "value")),
+        "agreements": list(Agreement.objects.order_by("pk").values_list("pk", "partner_id", "title", "end_on")),
+        "reviews": list(BusinessReview.objects.order_by("pk").values_list("pk", "partner_id", "notes")),
+        "documents": list(PartnerDocument.objects.order_by("pk").values_list("pk", "partner_id", "replaced_by")),
+        "activities": list(Activity.objects.order_by("pk").values_list("pk", "partner_id")),
+    }
+
+
+def test_a_record_of_an_unknown_partner_is_404_and_none_is_written_for_it(
+    manager_client, partner, make_partner, manager, _media
+):
+    # given: records of another organisation, which the partner's own admin cannot see, and an id no partner has
+    quetzal = make_partner(name="Quetzal Other")
+    agreement = services.agreement_add(
+        partner_id=quetzal.pk, actor=manager, kind="reseller", title="Theirs", start_on=date(2026, 1, 1)
+    )
+    review = services.review_record(
+        partner_id=quetzal.pk, actor=manager, held_on=date(2026, 1, 1), kind="business_review", notes="Theirs"
+    )
+    document = _document(quetzal, title="Theirs")
+    services.metric_report(
+        partner_id=quetzal.pk, actor=manager, key="csat", period_start=date(2026, 1, 1),
+        period_end=date(2026, 1, 31), value=4,
+    )  # fmt: skip
+    unknown = Partner.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    partner_admin = _partner_client(partner, "partner_admin")
+    before, files_before = _rows(), _stored_files(_media)
+    new_record = {
+        "metric": lambda client, pk: client.post(
+            "/api/v1/metrics/", {**_metric(partner), "partner": pk}, format="json"
+        ),
+        "metrics": lambda client, pk: client.post(
+            "/api/v1/metrics/", [_metric(partner), {**_metric(partner), "partner": pk}], format="json"
+        ),
+        "agreement": lambda client, pk: client.post(
+            "/api/v1/agreements/", {"partner": pk, "kind": "reseller", "title": "X", "start_on": "2026-01-01"},
+            format="json",
+        ),
+        "review": lambda client, pk: client.post(
+            "/api/v1/reviews/", {"partner": pk, "held_on": "2026-01-01", "kind": "business_review"}, format="json"
+        ),
+        "document": lambda client, pk: client.post(
+            "/api/v1/documents/",
+            {"partner": pk, "kind": "kyc", "title": "X", "file": SimpleUploadedFile("x.pdf", PDF)},
+            format="multipart",
+        ),
+    }  # fmt: skip
+    # when: staff name a partner that does not exist; the partner's admin names the other organisation
+    by_staff = {kind: post(manager_client, unknown) for kind, post in new_record.items()}
+    by_partner_admin = {kind: new_record[kind](partner_admin, quetzal.pk) for kind in ("metric", "metrics", "document")}
+    not_found = [
+        partner_admin.get(f"/api/v1/agreements/{agreement.pk}/"),
+        partner_admin.get(f"/api/v1/reviews/{review.pk}/"),
+        partner_admin.get(f"/api/v1/documents/{document.pk}/"),
+        partner_admin.patch(f"/api/v1/agreements/{agreement.pk}/", {"title": "Ours now"}, format="json"),
+        partner_admin.patch(f"/api/v1/reviews/{review.pk}/", {"notes": "Ours now"}, format="json"),
+        _replace(partner_admin, document, title="Ours now"),
+    ]
+    refused = [  # a partner login records no agreements or reviews, whichever partner it names
+        new_record["agreement"](partner_admin, quetzal.pk),
+        new_record["review"](partner_admin, quetzal.pk),
+    ]
+    patched_unknown = [
+        manager_client.patch(f"/api/v1/agreements/{agreement.pk + 1000}/", {"title": "X"}, format="json"),
+        manager_client.patch(f"/api/v1/reviews/{review.pk + 1000}/", {"notes": "X"}, format="json"),
+    ]
+    # then: a new record naming a partner the caller cannot see is refused on its partner field, and the
+    # other organisation is answered exactly as a partner that does not exist
+    assert {kind: (response.status_code, list(response.json())) for kind, response in by_staff.items()} == {
+        "metric": (400, ["partner"]), "metrics": (400, ["1.partner"]), "agreement": (400, ["partner"]),
+        "review": (400, ["partner"]), "document": (400, ["partner"]),
+    }  # fmt: skip
+    assert {kind: (response.status_code, response.json()) for kind, response in by_partner_admin.items()} == {
+        kind: (400, json.loads(by_staff[kind].content.decode().replace(str(unknown), str(quetzal.pk))))
+        for kind in by_partner_admin
+    }
+    # its records are not found, to read, patch or replace; a partner login's other writes are refused
+    assert [response.status_code for response in not_found] == [404] * 6
+    assert [response.status_code for response in refused] == [403, 403]
+    assert [response.status_code for response in patched_unknown] == [404, 404]
+    for response in [*by_partner_admin.values(), *not_found, *refused]:
+        assert "Quetzal" not in response.content.decode() and "Theirs" not in response.content.decode()
+    # and nothing was written: no record, no timeline row, no file, no change
+    assert _rows() == before
+    assert _stored_files(_media) == files_before
 
 
 # --- query counts -------------------------------------------------------------------------

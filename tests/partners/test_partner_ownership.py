@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
-from partners.models import Contact, Partner
+from partners.models import Activity, Contact, Partner
 from partners.records.models import Agreement, BusinessReview, ReportedMetric
 from partners.roles import can_change_partner
 from tests.factories import UserFactory
@@ -92,12 +92,27 @@ def test_a_manager_cannot_change_someone_elses_partner_in_the_api(other_manager,
 
 
 def test_a_manager_granted_all_partners_changes_any(other_manager, partner):
-    # given
+    # given: the owner's partner and a partner nobody owns
+    unowned = PartnerFactory(name="Nordwind", owner=None, engagement="arms_length")
     _grant_all(other_manager)
+    client = _api(other_manager)
+    before = {p.pk: p.version for p in (partner, unowned)}
     # when
-    response = _api(other_manager).patch(f"/api/v1/partners/{partner.pk}/", {"engagement": "strategic"}, format="json")
-    # then
-    assert response.status_code == 200, response.content
+    responses = [
+        client.patch(f"/api/v1/partners/{target.pk}/", {"engagement": "strategic"}, format="json")
+        for target in (partner, unowned)
+    ]
+    # then: both changed, each by one version, on the granted manager's name
+    assert [response.status_code for response in responses] == [200, 200], [r.content for r in responses]
+    stored = Partner.objects.filter(pk__in=before).order_by("pk")
+    assert [(p.pk, p.engagement, p.version) for p in stored] == [
+        (pk, "strategic", version + 1) for pk, version in sorted(before.items())
+    ]
+    assert [p.owner_id for p in stored] == [partner.owner_id, None]
+    changes = Activity.objects.filter(partner__in=stored, kind=Activity.Kind.UPDATED).order_by("partner_id")
+    assert [(a.partner_id, a.actor_id, a.data["changes"]["engagement"][1]) for a in changes] == [
+        (pk, other_manager.pk, "strategic") for pk in sorted(before)
+    ]
 
 
 def test_an_admin_changes_any_partner_and_an_analyst_none(partner):
