@@ -33,12 +33,10 @@ class TokenCreateForm(BootstrapFormMixin, forms.Form):
         queryset=None,
         label="Owner",
         empty_label="Choose a staff login",
-        help_text="The token acts as this login, with its role. For an integration, create a login for it "
-        "(an analyst reads, a manager writes) and issue the token to that login.",
+        help_text="The token acts as this login, with its role: for an integration, a login made for it "
+        "(an analyst reads, a manager writes).",
     )
-    name = forms.CharField(
-        max_length=100, label="Name", help_text="What the token is for, e.g. “CRM sync”, so you can tell tokens apart."
-    )
+    name = forms.CharField(max_length=100, label="Name", help_text="What it is for, e.g. “CRM sync”.")
     expires_days = forms.IntegerField(
         min_value=1, max_value=3650, initial=90, label="Expires after (days)", help_text="From 1 to 3650 days."
     )
