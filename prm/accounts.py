@@ -28,7 +28,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
         user = request.user
         if user.is_authenticated and not user.is_staff and partner_id_of(user) is not None:
-            return reverse("partner_portal:home")
+            return reverse("selfservice:home")
         return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:

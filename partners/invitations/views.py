@@ -80,7 +80,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 login(request, user, backend="partners.backends.PartnerAwareModelBackend")
                 messages.success(request, "Welcome to OpenPRM.")
-                return redirect("dashboard" if user.is_staff else "partner_portal:home")
+                return redirect("dashboard" if user.is_staff else "selfservice:home")
     context = {"form": form, "invitation": invitation}
     return render(request, "partners/invitation_accept.html", context, status=status)
 

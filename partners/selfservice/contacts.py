@@ -47,7 +47,7 @@ def _contact_form(request: HttpRequest, contact: Contact | None) -> HttpResponse
                 form.add_error(None, exc)
             else:
                 messages.success(request, f"{saved.name} was {'added' if contact is None else 'saved'}.")
-                return redirect("partner_portal:contacts")
+                return redirect("selfservice:contacts")
         if contact is not None:  # the instance took the posted values; show the stored ones
             contact = _contact_or_404(request, contact.pk)
     context = {"form": form, "partner": request.partner, "contact": contact}
@@ -71,5 +71,5 @@ def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
     if request.method == "POST":
         services.contact_remove(contact_id=contact.pk, actor=request.user)
         messages.success(request, f"{contact.name} was removed from your contacts.")
-        return redirect("partner_portal:contacts")
+        return redirect("selfservice:contacts")
     return render(request, "partner/contact_remove.html", {"partner": request.partner, "contact": contact})

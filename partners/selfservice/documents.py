@@ -51,7 +51,7 @@ def document_upload(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(request, f"“{document.title}” was uploaded.")
-                return redirect("partner_portal:documents")
+                return redirect("selfservice:documents")
     return render(request, "partner/document_form.html", {"form": form, "partner": request.partner}, status=status)
 
 
@@ -90,7 +90,7 @@ def document_replace(request: HttpRequest, document_id: int) -> HttpResponse:
                 document, status = _document_or_404(request, document_id), 409
             else:
                 messages.success(request, f"“{document.title}” was replaced by “{new.title}”.")
-                return redirect("partner_portal:documents")
+                return redirect("selfservice:documents")
     document.expiry = expiry_state(document, timezone.localdate())
     context = {"form": form, "partner": request.partner, "document": document}
     return render(request, "partner/document_replace.html", context, status=status)

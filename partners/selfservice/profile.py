@@ -43,7 +43,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                 status = exc.status_code
             else:
                 messages.success(request, "Your profile was saved." if changes else "Nothing was changed.")
-                return redirect("partner_portal:home")
+                return redirect("selfservice:home")
         # the form's instance took the posted values; the heading shows the stored name
         partner = selectors.partner_get(user=request.user, partner_id=partner.pk)
     return render(

@@ -1,11 +1,11 @@
-"""The partner self-service portal, included at /partner/; names live in the ``partner_portal``
-namespace (``{% url 'partner_portal:home' %}``), apart from the manager portal's."""
+"""The partner self-service pages, included at /partner/; names live in the ``selfservice``
+namespace (``{% url 'selfservice:home' %}``), apart from the manager portal's global names."""
 
 from django.urls import path
 
 from partners.selfservice import contacts, documents, home, metrics, profile, timeline, users
 
-app_name = "partner_portal"
+app_name = "selfservice"
 
 urlpatterns = [
     path("", home.home, name="home"),

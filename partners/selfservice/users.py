@@ -41,7 +41,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(request, f"An invitation was sent to {form.cleaned_data['email']}.")
-                return redirect("partner_portal:users")
+                return redirect("selfservice:users")
     users = [(user, user_role(user)) for user in users_manageable_by(request.user)]
     pending = invitation_list(user=request.user, partner_id=request.partner.pk, state="pending")[
         :ACCESS_INVITATIONS_SHOWN
@@ -61,7 +61,7 @@ def user_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
         raise PermissionDenied
     user_deactivate(user_id=user.pk, actor=request.user, request=request)
     messages.success(request, f"{user.get_full_name() or user.email} can no longer log in.")
-    return redirect("partner_portal:users")
+    return redirect("selfservice:users")
 
 
 def _own_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
@@ -83,7 +83,7 @@ def invitation_withdraw_page(request: HttpRequest, invitation_id: int) -> HttpRe
         messages.error(request, exc.message)
     else:
         messages.success(request, f"The invitation of {invitation.email} was withdrawn.")
-    return redirect("partner_portal:users")
+    return redirect("selfservice:users")
 
 
 @require_POST
@@ -99,4 +99,4 @@ def invitation_resend_page(request: HttpRequest, invitation_id: int) -> HttpResp
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, f"A new invitation was sent to {invitation.email}.")
-    return redirect("partner_portal:users")
+    return redirect("selfservice:users")

@@ -34,7 +34,7 @@ def portal_view(view: Callable | None = None, *, write: bool = False):
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_staff:
                 if partner_id_of(request.user) is not None and request.method in ("GET", "HEAD"):
-                    return redirect("partner_portal:home")
+                    return redirect("selfservice:home")
                 raise Http404
             if write and not can_write(request.user):
                 raise PermissionDenied

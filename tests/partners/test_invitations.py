@@ -74,7 +74,7 @@ def test_a_partner_admin_invites_a_colleague_and_the_mail_carries_the_link(
     assert (event.actor, event.identifier, event.data["invitation"]) == (admin, "nora@alpha.example", invitation.pk)
 
 
-def test_accepting_creates_a_verified_partner_login_that_lands_on_the_partner_portal(
+def test_accepting_creates_a_verified_partner_login_that_lands_on_its_self_service_home(
     client, mailoutbox, django_capture_on_commit_callbacks
 ):
     # given
