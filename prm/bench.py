@@ -167,7 +167,7 @@ django.setup()
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from programs.strategies.models import RunChunk, Strategy, StrategyRun
-from programs.strategies.runs import chunk_evaluate, run_start
+from programs.strategies.services import chunk_evaluate, run_start
 
 if {measure}:
     run = StrategyRun.objects.filter(dry_run=False, status="succeeded", trigger="manual").latest("finished_at")

@@ -6,12 +6,17 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programs and strategies"
 
     def ready(self) -> None:
+        # programs builds on partners and plugs into it here; partners never imports programs
         from partners.events import partner_changed
+        from partners.panels import register_partner_home_panel, register_partner_panel
+        from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
+        register_partner_panel("strategies", partner_page_panel)
+        register_partner_home_panel("strategies", partner_home_panel)
 
 
 def _reevaluate(sender, partner_id: int, **kwargs) -> None:
-    from programs.strategies.triggers import partner_changed
+    from programs.strategies.services import partner_changed
 
     partner_changed(partner_id=partner_id)

@@ -1,10 +1,10 @@
-"""Celery discovers tasks in ``<app>.tasks``; the programs' tasks live with their sub-packages."""
+"""Celery discovers tasks in ``<app>.tasks``; the programs' tasks live with their slices."""
 
 from programs.strategies.tasks import (  # noqa: F401
-    evaluate_chunk,
-    finish_run,
-    plan_run,
-    reevaluate_partner,
-    run_scheduled,
-    watch_runs,
+    chunk_evaluate_task,
+    partner_reevaluate_task,
+    run_finish_task,
+    run_plan_task,
+    runs_watch_task,
+    strategy_run_scheduled_task,
 )

@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 
 from partners import selectors, services
 from partners.forms import PartnerForm, PartnerStatusForm
+from partners.panels import partner_panels
 from partners.records.selectors import partner_records
 from partners.roles import can_change_partner
 from partners.services import InvalidStatusTransition
@@ -73,10 +74,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.contact_list(user=request.user, partner_ids=[partner.pk]), key=lambda contact: not contact.is_primary
     )
     regions, verticals = selectors.reference_names(regions=partner.regions, verticals=partner.verticals)
-    # programs builds on partners, never the reverse at import time: the strategy panels
-    # (open outcomes, health trend) are fetched here, two queries whatever their size
-    from programs.strategies.views.partner_panels import partner_panels
-
+    # what other apps add (programs: open outcomes and the health trend), registered at start-up
     panels = partner_panels(user=request.user, partner=partner)
     response = render(
         request,

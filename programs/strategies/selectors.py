@@ -1,4 +1,6 @@
-"""Reads for strategies and their runs."""
+"""Reads of the strategies slice: strategies and their versions, runs, outcomes and health scores,
+shaped for the pages and the API. Each read that lists data takes the user and answers only what
+that user may see: strategies and runs are staff-only, outcomes follow partner visibility."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ from django.utils import timezone
 
 from partners.models import Partner
 from partners.selectors import region_descendants
-from programs.strategies.models import HealthScore, Outcome, PreviewEntry, Strategy, StrategyRun
+from programs.strategies.models import HealthScore, Outcome, PreviewEntry, Strategy, StrategyRun, StrategyVersion
+from programs.strategies.rules import RULES, build_rules
 
 
 def strategy_partners(*, strategy: Strategy) -> QuerySet[Partner]:
@@ -28,7 +31,8 @@ def strategy_partners(*, strategy: Strategy) -> QuerySet[Partner]:
 
 
 def run_diff(*, run_id: int) -> dict[str, list[dict]]:
-    """A preview's result: the outcomes it would create, keep and close."""
+    """A preview's result: the outcomes it would create, keep and close (the caller has read the
+    run through ``run_list``)."""
     diff: dict[str, list[dict]] = {action: [] for action in PreviewEntry.Action.values}
     for entry in PreviewEntry.objects.filter(run_id=run_id).select_related("partner").order_by("action", "id"):
         diff[entry.action].append(
@@ -87,15 +91,56 @@ def outcome_list(*, user, filters: OutcomeFilters | None = None) -> QuerySet[Out
     return outcomes.order_by(F("due_on").asc(nulls_last=True), "-created_at", "-id")
 
 
-def strategy_list() -> QuerySet[Strategy]:
-    return Strategy.objects.select_related("current_version").order_by("partner_type", "name")
+def strategy_list(*, user) -> QuerySet[Strategy]:
+    """Every strategy with its current version, by partner type and name; none for anyone but staff
+    (strategies are the vendor's own rules, never shown to partners' logins)."""
+    strategies = Strategy.objects.select_related("current_version").order_by("partner_type", "name")
+    return strategies if _is_staff(user) else strategies.none()
 
 
-def run_list(*, strategy_id: int | None = None) -> QuerySet[StrategyRun]:
+def strategy_versions(*, strategy_id: int) -> QuerySet[StrategyVersion]:
+    """A strategy's published versions, newest first, with their authors (the caller has read the
+    strategy through ``strategy_list``)."""
+    return StrategyVersion.objects.filter(strategy_id=strategy_id).select_related("author").order_by("-number")
+
+
+def rules_described(rules) -> list[str]:
+    """Stored rule specs in plain language, one sentence each ([] for specs that no longer build)."""
+    built, errors = build_rules(rules or [])
+    return [] if errors else [rule.describe() for rule in built]
+
+
+def rule_kind_list(*, user) -> list[dict]:
+    """The rule kinds a strategy can use, with each kind's parameter schema, by kind; none for
+    anyone but staff (they only serve the strategy editor)."""
+    if not _is_staff(user):
+        return []
+    return [
+        {"kind": rule.kind, "label": rule.label, "description": rule.description, "params": rule.params.as_json()}
+        for _, rule in sorted(RULES.items())
+    ]
+
+
+def run_list(*, user, strategy_id: int | None = None) -> QuerySet[StrategyRun]:
+    """Runs, newest first, with their strategy, version and requester; none for anyone but staff."""
     runs = StrategyRun.objects.select_related("strategy", "version", "requested_by")
+    if not _is_staff(user):
+        return runs.none()
     if strategy_id is not None:
         runs = runs.filter(strategy_id=strategy_id)
     return runs.order_by("-created_at", "-id")
+
+
+def partner_open_requests(*, user, partner_id: int) -> QuerySet[Outcome]:
+    """Open outcomes addressed to the partner itself ("what we need from you"), soonest due first;
+    empty for a partner the user may not see. outcome_list already limits a partner's login to
+    these; the audience filter keeps the answer the same when staff ask what the partner sees."""
+    filters = OutcomeFilters(partner=(partner_id,), state=(Outcome.State.OPEN,), audience=(Outcome.Audience.PARTNER,))
+    return outcome_list(user=user, filters=filters)
+
+
+def _is_staff(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
 def health_trend(*, user, partner_id: int, days: int = 365) -> list[tuple[date, int]]:

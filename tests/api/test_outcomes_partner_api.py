@@ -6,8 +6,8 @@ import pytest
 from partners.models import PartnerUser
 from partners.services import api_token_create
 from programs.strategies.models import Outcome
-from programs.strategies.partner_views_support import partner_open_requests
 from programs.strategies.rules.base import AUDIENCES
+from programs.strategies.selectors import partner_open_requests
 from tests.api.test_outcomes_api import OUTCOME_KEYS, ids, make_outcome
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory

@@ -6,8 +6,7 @@ import pytest
 from django.utils import timezone
 
 from programs.strategies.models import Strategy, StrategyRun, StrategyVersion
-from programs.strategies.runs import run_start
-from programs.strategies.services import strategy_publish
+from programs.strategies.services import run_start, strategy_publish
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 

@@ -3,8 +3,8 @@ from django.core.exceptions import PermissionDenied
 
 from partners.models import Partner, PartnerUser
 from programs.strategies.models import Outcome, Strategy
-from programs.strategies.outcomes import OutcomeNotOpen, outcome_apply, outcome_close
 from programs.strategies.selectors import OutcomeFilters, outcome_list
+from programs.strategies.services import OutcomeNotOpen, outcome_apply, outcome_close
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from partners.models import Partner, PartnerUser
 from partners.records import services as records
 from programs.strategies.models import Outcome, Strategy, StrategyVersion
-from programs.strategies.runs import run_start
+from programs.strategies.services import run_start
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 

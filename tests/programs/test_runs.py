@@ -7,9 +7,17 @@ from django.utils import timezone
 
 from partners.models import Partner
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
-from programs.strategies.runs import chunk_evaluate, run_cancel, run_finish, run_plan, run_start, runs_watch
 from programs.strategies.selectors import run_diff
-from programs.strategies.services import strategy_publish, strategy_update
+from programs.strategies.services import (
+    chunk_evaluate,
+    run_cancel,
+    run_finish,
+    run_plan,
+    run_start,
+    runs_watch,
+    strategy_publish,
+    strategy_update,
+)
 from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db

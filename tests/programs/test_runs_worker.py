@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from programs.strategies.models import HealthScore, Outcome, Strategy, StrategyRun
-from programs.strategies.runs import run_start
+from programs.strategies.services import run_start
 from tests.fixtures.worker import wait_for
 from tests.partners.factories import PartnerFactory
 

@@ -8,10 +8,9 @@ from django_celery_beat.models import PeriodicTask
 
 from partners.services import partner_create, partner_update
 from prm.celery import app as celery_app
-from programs.strategies import triggers
 from programs.strategies.models import Strategy, StrategyRun
-from programs.strategies.services import strategy_update
-from programs.strategies.tasks import reevaluate_partner, run_scheduled
+from programs.strategies.services import strategy_update, triggers
+from programs.strategies.tasks import partner_reevaluate_task, strategy_run_scheduled_task
 from tests.factories import UserFactory
 from tests.fixtures.worker import wait_for
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def test_every_default_strategy_has_its_schedule_in_beat():
     # when
-    tasks = PeriodicTask.objects.filter(task="programs.strategies.tasks.run_scheduled")
+    tasks = PeriodicTask.objects.filter(task="programs.strategies.strategy_run_scheduled")
     # then
     assert tasks.count() == 6
     strategy = Strategy.objects.get(partner_type="channel")
@@ -38,7 +37,7 @@ def test_editing_the_schedule_or_pausing_a_strategy_updates_beat(manager):
     task = PeriodicTask.objects.get(kwargs=json.dumps({"strategy_id": strategy.pk}))
     assert (task.crontab.minute, task.crontab.hour, task.crontab.day_of_week) == ("15", "6", "1-5")
     assert task.enabled is False
-    assert run_scheduled(strategy.pk) == 0  # a paused strategy does not run
+    assert strategy_run_scheduled_task(strategy.pk) == 0  # a paused strategy does not run
 
 
 @pytest.fixture
@@ -46,13 +45,13 @@ def enqueued(monkeypatch) -> list[tuple[list, int | None]]:
     """Every publish of the re-evaluation task, as (args, countdown); the task is still published
     (so it runs, eagerly, in unit tests), but eager runs ignore the countdown, so it is read here."""
     calls = []
-    publish = reevaluate_partner.apply_async
+    publish = partner_reevaluate_task.apply_async
 
     def record(args=None, kwargs=None, **options):
         calls.append((list(args), options.get("countdown")))
         return publish(args=args, kwargs=kwargs, **options)
 
-    monkeypatch.setattr(reevaluate_partner, "apply_async", record)
+    monkeypatch.setattr(partner_reevaluate_task, "apply_async", record)
     return calls
 
 
@@ -106,7 +105,7 @@ def test_a_real_worker_holds_the_reevaluation_of_a_burst_until_its_window_has_pa
     partner_update(partner_id=partner.pk, actor=manager, engagement="strategic")
     # then: the worker holds one re-evaluation of the partner, due when the window has passed
     scheduled = celery_app.control.inspect(destination=[worker.name], timeout=1).scheduled()[worker.name]
-    held = [entry for entry in scheduled if entry["request"]["name"] == reevaluate_partner.name]
+    held = [entry for entry in scheduled if entry["request"]["name"] == partner_reevaluate_task.name]
     assert [entry["request"]["args"] for entry in held] == [[partner.pk]]
     assert datetime.fromisoformat(held[0]["eta"]) >= burst_started + timedelta(seconds=5)
     assert not StrategyRun.objects.filter(trigger="event").exists()

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from programs.strategies.models import Strategy, StrategyRun
-from programs.strategies.runs import run_start
+from programs.strategies.services import run_start
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Representations of api.md for strategies, runs and outcomes, and the shapes of their writes.
 
 Serializers check the shape of a request (types, lengths); whether rules, scopes and schedules
-are valid is the services' answer (``programs.strategies.editing``), with nested field errors.
+are valid is the services' answer (``programs.strategies.services``), with nested field errors.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partners.models import Partner
-from programs.strategies.editing import SETTABLE_OUTCOME_STATES, rules_described
 from programs.strategies.models import Outcome, Strategy, StrategyRun, StrategyVersion
+from programs.strategies.selectors import rules_described
+from programs.strategies.services import SETTABLE_OUTCOME_STATES
 
 # Partner.Type's values as their own labels: a choice set of its own, so the schema names it
 # PartnerTypeEnum without colliding with the partner representation's TypeEnum

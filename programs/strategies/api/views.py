@@ -22,17 +22,23 @@ from partners.models import Partner
 from prm.errors import Conflict
 from programs.strategies.api import serializers as s
 from programs.strategies.api.permissions import StaffOrOwnOutcomesRead
-from programs.strategies.editing import (
+from programs.strategies.models import Outcome, StrategyRun
+from programs.strategies.rules import RULES
+from programs.strategies.selectors import (
+    OutcomeFilters,
+    outcome_list,
+    run_diff,
+    run_list,
+    strategy_list,
+    strategy_versions,
+)
+from programs.strategies.services import (
     outcome_set_state,
+    run_cancel,
     strategy_create,
     strategy_edit,
     strategy_start_run,
-    strategy_versions,
 )
-from programs.strategies.models import Outcome, StrategyRun
-from programs.strategies.rules import RULES
-from programs.strategies.runs import run_cancel
-from programs.strategies.selectors import OutcomeFilters, outcome_list, run_diff, run_list, strategy_list
 
 MAX_ID_DIGITS = 18  # larger numbers overflow a bigint column: a 400, never a 500
 
@@ -94,7 +100,7 @@ class StrategyViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        strategies = strategy_list()
+        strategies = strategy_list(user=self.request.user)
         params = self.request.query_params if self.action == "list" else {}
         if "partner_type" in params:
             strategies = strategies.filter(partner_type__in=_choices(params, "partner_type", Partner.Type.values))
@@ -106,7 +112,9 @@ class StrategyViewSet(
         return strategies
 
     def _respond(self, strategy_id: int, status_code=status.HTTP_200_OK) -> Response:
-        return Response(s.StrategySerializer(strategy_list().get(pk=strategy_id)).data, status=status_code)
+        return Response(
+            s.StrategySerializer(strategy_list(user=self.request.user).get(pk=strategy_id)).data, status=status_code
+        )
 
     def create(self, request, *args, **kwargs):
         form = s.StrategyCreateSerializer(data=request.data)
@@ -136,7 +144,9 @@ class StrategyViewSet(
     def _start(self, request, *, dry_run: bool, rules: list | None = None) -> Response:
         strategy = self.get_object()
         run = strategy_start_run(strategy_id=strategy.pk, actor=request.user, dry_run=dry_run, rules=rules)
-        response = Response(s.RunSerializer(run_list().get(pk=run.pk)).data, status=status.HTTP_202_ACCEPTED)
+        response = Response(
+            s.RunSerializer(run_list(user=self.request.user).get(pk=run.pk)).data, status=status.HTTP_202_ACCEPTED
+        )
         response["Location"] = f"/api/v1/runs/{run.pk}/"
         return response
 
@@ -174,7 +184,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     filter_backends = []
 
     def get_queryset(self):
-        runs = run_list()
+        runs = run_list(user=self.request.user)
         params = self.request.query_params if self.action == "list" else {}
         if "strategy" in params:
             runs = runs.filter(strategy_id__in=_ids(params, "strategy"))
@@ -204,7 +214,7 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         if not run_cancel(run_id=run.pk, actor=request.user):
             current = StrategyRun.objects.values_list("status", flat=True).get(pk=run.pk)
             raise Conflict(f"This run has finished already ({current}).", code="run_finished", status=current)
-        return Response(s.RunSerializer(run_list().get(pk=run.pk)).data)
+        return Response(s.RunSerializer(run_list(user=self.request.user).get(pk=run.pk)).data)
 
 
 # --- outcomes ------------------------------------------------------------------------

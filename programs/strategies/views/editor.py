@@ -14,10 +14,9 @@ from partners.models import Partner
 from partners.reference import reference
 from partners.views.access import portal_view
 from prm.errors import FieldErrors
-from programs.strategies import editing, services
+from programs.strategies import services
 from programs.strategies.forms import StrategySettingsForm
 from programs.strategies.rules import RULES
-from programs.strategies.runs import run_start
 from programs.strategies.views.display import describe_rules
 from programs.strategies.views.strategy_pages import _strategy_or_404
 
@@ -57,7 +56,7 @@ def _error_list(rules_errors, specs: list) -> list[str]:
 
 @portal_view(write=True)
 def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    strategy = _strategy_or_404(pk)
+    strategy = _strategy_or_404(request.user, pk)
     current = strategy.current_version
     specs = list(current.rules) if current else []
     note, rule_errors, error_lines, preview = "", {}, [], None
@@ -73,7 +72,7 @@ def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("strategy-detail", pk=pk)
             try:
                 scope = {key[6:]: changes.pop(key) for key in list(changes) if key.startswith("scope_")}
-                editing.strategy_edit(strategy_id=pk, actor=request.user, scope=scope or None, **changes)
+                services.strategy_edit(strategy_id=pk, actor=request.user, scope=scope or None, **changes)
             except FieldErrors as exc:
                 for key, errors in exc.errors.items():
                     nested = errors.items() if isinstance(errors, dict) else [(None, errors)]
@@ -95,7 +94,9 @@ def strategy_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             try:
                 if request.POST.get("action") == "preview":
-                    preview = run_start(strategy_id=pk, actor=request.user, trigger="manual", dry_run=True, rules=specs)
+                    preview = services.run_start(
+                        strategy_id=pk, actor=request.user, trigger="manual", dry_run=True, rules=specs
+                    )
                 else:
                     version = services.strategy_publish(strategy_id=pk, actor=request.user, rules=specs, note=note)
             except FieldErrors as exc:

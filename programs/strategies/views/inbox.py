@@ -14,8 +14,8 @@ from partners.views.access import can_write, portal_view
 from prm.errors import DomainError
 from programs.strategies.forms import InboxFilterForm, OutcomeCloseForm
 from programs.strategies.models import Outcome
-from programs.strategies.outcomes import outcome_apply, outcome_close
 from programs.strategies.selectors import OutcomeFilters, outcome_list
+from programs.strategies.services import outcome_apply, outcome_close
 
 PAGE_SIZE = 50
 

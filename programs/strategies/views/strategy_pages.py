@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partners.views.access import can_write, portal_view
-from programs.strategies import runs as run_services
-from programs.strategies.models import Outcome, Strategy, StrategyRun, StrategyVersion
-from programs.strategies.selectors import run_diff, run_list, strategy_list
+from programs.strategies import services
+from programs.strategies.models import Outcome, Strategy, StrategyRun
+from programs.strategies.selectors import run_diff, run_list, strategy_list, strategy_versions
 from programs.strategies.views.display import cron_words, describe_rules, version_diff
 
 RUN_HISTORY = 20
@@ -20,15 +20,15 @@ PREVIEW_ROWS = 200  # per action; the counts always cover them all
 ACTIVE = (StrategyRun.Status.QUEUED, StrategyRun.Status.RUNNING)
 
 
-def _strategy_or_404(pk: int) -> Strategy:
-    strategy = strategy_list().filter(pk=pk).first()
+def _strategy_or_404(user, pk: int) -> Strategy:
+    strategy = strategy_list(user=user).filter(pk=pk).first()
     if strategy is None:
         raise Http404
     return strategy
 
 
-def _run_or_404(run_id: int) -> StrategyRun:
-    run = run_list().filter(pk=run_id).first()
+def _run_or_404(user, run_id: int) -> StrategyRun:
+    run = run_list(user=user).filter(pk=run_id).first()
     if run is None:
         raise Http404
     return run
@@ -45,7 +45,7 @@ def strategies(request: HttpRequest) -> HttpResponse:
         .annotate(count=Count("*"))
         .values("count")
     )
-    rows = strategy_list().annotate(
+    rows = strategy_list(user=request.user).annotate(
         last_run_id=Subquery(last_run.values("pk")[:1]),
         last_run_status=Subquery(last_run.values("status")[:1]),
         last_run_at=Subquery(last_run.values("created_at")[:1]),
@@ -60,11 +60,11 @@ def strategies(request: HttpRequest) -> HttpResponse:
 
 @portal_view
 def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    strategy = _strategy_or_404(pk)
-    runs = list(run_list(strategy_id=pk)[:RUN_HISTORY])
+    strategy = _strategy_or_404(request.user, pk)
+    runs = list(run_list(user=request.user, strategy_id=pk)[:RUN_HISTORY])
     for run in runs:
         run.duration = duration(run)
-    versions = list(StrategyVersion.objects.filter(strategy_id=pk).select_related("author").order_by("-number"))
+    versions = list(strategy_versions(strategy_id=pk))
     by_number = {version.number: version for version in versions}
     current = strategy.current_version
     diff = None
@@ -120,9 +120,9 @@ def _int(value: str | None, default: int) -> int:
 @portal_view(write=True)
 def strategy_run(request: HttpRequest, pk: int) -> HttpResponse:
     """Run now (live) or preview (a dry run that stores what it would do); the page then shows its progress."""
-    strategy = _strategy_or_404(pk)
+    strategy = _strategy_or_404(request.user, pk)
     dry_run = request.POST.get("dry_run") == "1"
-    run = run_services.run_start(strategy_id=strategy.pk, actor=request.user, trigger="manual", dry_run=dry_run)
+    run = services.run_start(strategy_id=strategy.pk, actor=request.user, trigger="manual", dry_run=dry_run)
     what = "Preview" if dry_run else "Run"
     messages.success(request, f"{what} of {strategy.name} v{run.version.number} started.")
     return redirect(f"{strategy_url(strategy.pk)}?run={run.pk}#progress")
@@ -137,15 +137,15 @@ def strategy_url(pk: int) -> str:
 @portal_view
 def run_progress(request: HttpRequest, run_id: int) -> HttpResponse:
     """The progress panel alone, polled by htmx every second while the run is queued or running."""
-    run = _run_or_404(run_id)
+    run = _run_or_404(request.user, run_id)
     return render(request, "strategies/_run_progress.html", {"run": run, "can_write": can_write(request.user)})
 
 
 @require_POST
 @portal_view(write=True)
 def run_stop(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run_or_404(run_id)
-    if run_services.run_cancel(run_id=run.pk, actor=request.user):
+    run = _run_or_404(request.user, run_id)
+    if services.run_cancel(run_id=run.pk, actor=request.user):
         messages.info(request, f"Run {run.pk} was cancelled.")
     else:
         messages.warning(request, f"Run {run.pk} had finished already.")
@@ -155,7 +155,7 @@ def run_stop(request: HttpRequest, run_id: int) -> HttpResponse:
 @portal_view
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     """A run's figures and, for a preview, what it would create, keep and close."""
-    run = _run_or_404(run_id)
+    run = _run_or_404(request.user, run_id)
     run.duration = duration(run)
     sections = []
     if run.dry_run:

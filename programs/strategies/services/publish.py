@@ -1,4 +1,5 @@
-"""Writes for strategies: publishing versions and changing a strategy's scope and schedule."""
+"""Publishing a strategy's rules as a new version, and changing its name, scope, schedule and
+active flag; with the validation of rules and scopes that every other write shares."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from partners.reference import reference
 from prm.errors import FieldErrors
 from programs.strategies.models import Strategy, StrategyVersion
 from programs.strategies.rules import build_rules
+from programs.strategies.services.schedules import strategy_schedule_sync
 
 SCOPE_KEYS = {"verticals", "regions", "engagement"}
 
@@ -34,6 +36,7 @@ def scope_errors(scope: dict) -> dict[str, list[str]]:
 
 
 def rules_errors(rules: list[dict]) -> dict:
+    """Every problem with a list of rule specs, nested like the request body ({} when valid)."""
     ref = reference()
     if not isinstance(rules, list) or not rules:
         return {"rules": ["A strategy needs at least one rule."]}
@@ -66,7 +69,11 @@ def strategy_publish(*, strategy_id: int, actor, rules: list[dict], note: str = 
 
 @transaction.atomic
 def strategy_update(*, strategy_id: int, actor, **changes) -> Strategy:
-    """Change name, scope, schedule or the active flag (the rules change by publishing)."""
+    """Change name, scope, schedule or the active flag (the rules change by publishing).
+
+    The strategy row is locked; a change of schedule, name or active flag updates beat's periodic
+    task in the same transaction. An unknown scope value raises FieldErrors and changes nothing.
+    """
     allowed = {"name", "is_active", "schedule", "scope_verticals", "scope_regions", "scope_engagement"}
     unknown = set(changes) - allowed
     if unknown:
@@ -83,7 +90,5 @@ def strategy_update(*, strategy_id: int, actor, **changes) -> Strategy:
     strategy.full_clean(exclude=["current_version"])
     strategy.save()
     if {"schedule", "is_active", "name"} & set(changes):
-        from programs.strategies.triggers import strategy_schedule_sync
-
         strategy_schedule_sync(strategy=strategy)
     return strategy

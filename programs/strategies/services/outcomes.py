@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from partners.roles import Role, role_of
 from partners.services import partner_change_status
-from prm.errors import Conflict
+from prm.errors import Conflict, FieldErrors
 from programs.strategies.models import Outcome
 
 CLOSING_STATES = {Outcome.State.DONE, Outcome.State.DISMISSED}
+SETTABLE_OUTCOME_STATES = (Outcome.State.DONE, Outcome.State.DISMISSED, Outcome.State.APPLIED)
 
 
 class OutcomeNotOpen(Conflict):
@@ -68,3 +69,21 @@ def outcome_apply(*, outcome_id: int, actor) -> Outcome:
     outcome.closed_at = timezone.now()
     outcome.save(update_fields=["state", "note", "closed_at", "updated_at"])
     return outcome
+
+
+@transaction.atomic
+def outcome_set_state(*, outcome_id: int, actor, state: str, note: str = "") -> Outcome:
+    """Close an open outcome (done, dismissed) or apply its recommendation (applied), with a note.
+
+    Other states belong to runs (resolved, expired) and raise FieldErrors; an outcome that is no
+    longer open raises OutcomeNotOpen (409) from the outcome services, which lock the row.
+    """
+    if state == Outcome.State.APPLIED:
+        outcome = outcome_apply(outcome_id=outcome_id, actor=actor)
+        if note:
+            outcome.note = f"{outcome.note.rstrip('.')}: {note}"
+            outcome.save(update_fields=["note", "updated_at"])
+        return outcome
+    if state in CLOSING_STATES:
+        return outcome_close(outcome_id=outcome_id, actor=actor, state=state, note=note)
+    raise FieldErrors({"state": [f"Set one of: {', '.join(SETTABLE_OUTCOME_STATES)}; runs set the others."]})

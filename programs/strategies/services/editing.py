@@ -1,8 +1,8 @@
-"""Whole edits of a strategy as the API and the portal submit them, on top of ``services``,
-``runs`` and ``outcomes``.
+"""Whole edits of a strategy as the API and the portal submit them, on top of ``publish`` and
+``runs``.
 
 Everything is validated first through the same functions (``rules_errors``, ``scope_errors``,
-``validate_cron``) and written through the existing services, so the API and the portal cannot
+``validate_cron``) and written through the other services, so the API and the portal cannot
 disagree about what a valid strategy is, or about which edit publishes a version.
 """
 
@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 
 from partners.models import Partner
 from prm.errors import Conflict, FieldErrors
-from programs.strategies.models import Outcome, Strategy, StrategyRun, StrategyVersion, validate_cron
-from programs.strategies.outcomes import CLOSING_STATES, outcome_apply, outcome_close
-from programs.strategies.rules import build_rules
-from programs.strategies.runs import run_start
-from programs.strategies.services import rules_errors, scope_errors, strategy_publish, strategy_update
+from programs.strategies.models import Strategy, StrategyRun, validate_cron
+from programs.strategies.services.publish import rules_errors, scope_errors, strategy_publish, strategy_update
+from programs.strategies.services.runs import run_start
 
 SCOPE_KEYS = ("verticals", "regions", "engagement")
-SETTABLE_OUTCOME_STATES = (Outcome.State.DONE, Outcome.State.DISMISSED, Outcome.State.APPLIED)
 
 
 class StrategyUnpublished(Conflict):
@@ -153,32 +149,3 @@ def strategy_start_run(*, strategy_id: int, actor, dry_run: bool, rules: list[di
     return run_start(
         strategy_id=strategy_id, actor=actor, trigger=StrategyRun.Trigger.MANUAL, dry_run=dry_run, rules=rules
     )
-
-
-@transaction.atomic
-def outcome_set_state(*, outcome_id: int, actor, state: str, note: str = "") -> Outcome:
-    """Close an open outcome (done, dismissed) or apply its recommendation (applied), with a note.
-
-    Other states belong to runs (resolved, expired) and raise FieldErrors; an outcome that is no
-    longer open raises OutcomeNotOpen (409) from the outcome services, which lock the row.
-    """
-    if state == Outcome.State.APPLIED:
-        outcome = outcome_apply(outcome_id=outcome_id, actor=actor)
-        if note:
-            outcome.note = f"{outcome.note.rstrip('.')}: {note}"
-            outcome.save(update_fields=["note", "updated_at"])
-        return outcome
-    if state in CLOSING_STATES:
-        return outcome_close(outcome_id=outcome_id, actor=actor, state=state, note=note)
-    raise FieldErrors({"state": [f"Set one of: {', '.join(SETTABLE_OUTCOME_STATES)}; runs set the others."]})
-
-
-def strategy_versions(*, strategy_id: int) -> QuerySet[StrategyVersion]:
-    """A strategy's published versions, newest first, with their authors."""
-    return StrategyVersion.objects.filter(strategy_id=strategy_id).select_related("author").order_by("-number")
-
-
-def rules_described(rules) -> list[str]:
-    """Stored rule specs in plain language, one sentence each ([] for specs that no longer build)."""
-    built, errors = build_rules(rules or [])
-    return [] if errors else [rule.describe() for rule in built]

@@ -24,6 +24,7 @@ from programs.strategies.facts import partner_facts
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
 from programs.strategies.rules import OutcomeDraft, build_rules
 from programs.strategies.selectors import strategy_partners
+from programs.strategies.services.publish import rules_errors
 
 STALE_AFTER = timedelta(minutes=5)
 MAX_CHUNK_ATTEMPTS = 5
@@ -53,8 +54,7 @@ def run_start(
     FieldErrors when invalid). A second live full run while one is queued or running returns
     that one (the database allows one), so two "run now" clicks start one run.
     """
-    from programs.strategies.services import rules_errors
-    from programs.strategies.tasks import plan_run
+    from programs.strategies.tasks import run_plan_task  # tasks import the services
 
     if rules is not None:
         if not dry_run:
@@ -79,7 +79,7 @@ def run_start(
         return StrategyRun.objects.get(
             strategy=strategy, dry_run=False, partner_ids__isnull=True, status__in=[Status.QUEUED, Status.RUNNING]
         )
-    plan_run.delay_on_commit(run.pk)
+    run_plan_task.delay_on_commit(run.pk)
     return run
 
 
@@ -89,7 +89,7 @@ def run_plan(*, run_id: int) -> int:
 
     Returns the number of chunks queued (0 when another worker claimed the run first).
     """
-    from programs.strategies.tasks import evaluate_chunk, finish_run
+    from programs.strategies.tasks import chunk_evaluate_task, run_finish_task
 
     now = timezone.now()
     if not StrategyRun.objects.filter(pk=run_id, status=Status.QUEUED).update(
@@ -108,9 +108,9 @@ def run_plan(*, run_id: int) -> int:
     )
     StrategyRun.objects.filter(pk=run_id).update(partners_total=len(ids), chunks_total=len(chunks))
     for chunk in chunks:
-        evaluate_chunk.delay_on_commit(chunk.pk)
+        chunk_evaluate_task.delay_on_commit(chunk.pk)
     if not chunks:
-        finish_run.delay_on_commit(run_id)
+        run_finish_task.delay_on_commit(run_id)
     return len(chunks)
 
 
@@ -210,7 +210,7 @@ def _store_preview(run: StrategyRun, produced: list[Produced]) -> tuple[int, int
 
 def chunk_evaluate(*, chunk_id: int, today: date | None = None) -> bool:
     """Evaluate one chunk and record its progress in one transaction; False when there was nothing to do."""
-    from programs.strategies.tasks import finish_run
+    from programs.strategies.tasks import run_finish_task
 
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -237,7 +237,7 @@ def chunk_evaluate(*, chunk_id: int, today: date | None = None) -> bool:
         )
         done, total = StrategyRun.objects.filter(pk=run.pk).values_list("chunks_done", "chunks_total").get()
         if done >= total:
-            finish_run.delay_on_commit(run.pk)
+            run_finish_task.delay_on_commit(run.pk)
     return True
 
 
@@ -290,12 +290,12 @@ def run_cancel(*, run_id: int, actor) -> bool:
 def runs_watch(*, now=None) -> dict[str, int]:
     """Find runs whose chunks stopped reporting: queue their pending chunks again, or fail them
     when a chunk keeps failing. A run is never left "running" forever."""
-    from programs.strategies.tasks import evaluate_chunk, finish_run, plan_run
+    from programs.strategies.tasks import chunk_evaluate_task, run_finish_task, run_plan_task
 
     now = now or timezone.now()
     resumed = failed = 0
     for run in StrategyRun.objects.filter(status=Status.QUEUED, created_at__lt=now - STALE_AFTER):
-        plan_run.delay(run.pk)
+        run_plan_task.delay(run.pk)
         resumed += 1
     for run in StrategyRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER):
         pending = list(run.chunks.filter(status=RunChunk.Status.PENDING))
@@ -308,8 +308,8 @@ def runs_watch(*, now=None) -> dict[str, int]:
         RunChunk.objects.filter(pk__in=[chunk.pk for chunk in pending]).update(attempts=F("attempts") + 1)
         StrategyRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
         for chunk in pending:
-            evaluate_chunk.delay(chunk.pk)
+            chunk_evaluate_task.delay(chunk.pk)
         if not pending:
-            finish_run.delay(run.pk)
+            run_finish_task.delay(run.pk)
         resumed += 1
     return {"resumed": resumed, "failed": failed}

@@ -1,0 +1,52 @@
+"""What other apps add to the partner pages, without ``partners`` importing them.
+
+``partners`` is the base the other apps build on and never imports them (import-linter checks it).
+An app with something to show on the manager's partner page, or on the partner's self-service
+home, registers a provider at start-up, in its ``AppConfig.ready()``: a function called with
+``user`` and ``partner`` that returns template context. Each page calls every provider registered
+for it and merges what they return; a provider runs its own reads, scoped to the user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+
+Panel = Callable[..., dict[str, Any]]
+
+_PARTNER_PAGE: dict[str, Panel] = {}
+_PARTNER_HOME: dict[str, Panel] = {}
+
+
+def register_partner_panel(name: str, provider: Panel) -> None:
+    """Show ``provider(user=..., partner=...)``'s context on the manager's partner page; registering
+    a name again replaces its provider (``ready()`` may run more than once in tests)."""
+    _PARTNER_PAGE[name] = provider
+
+
+def register_partner_home_panel(name: str, provider: Panel) -> None:
+    """Show ``provider(user=..., partner=...)``'s context on the partner's self-service home."""
+    _PARTNER_HOME[name] = provider
+
+
+def partner_panels(*, user, partner) -> dict[str, Any]:
+    """The context every provider of the manager's partner page gives for this user and partner."""
+    return _merged(_PARTNER_PAGE, user=user, partner=partner)
+
+
+def partner_home_panels(*, user, partner) -> dict[str, Any]:
+    """The context every provider of the partner's self-service home gives for this user and partner."""
+    return _merged(_PARTNER_HOME, user=user, partner=partner)
+
+
+def _merged(providers: dict[str, Panel], **kwargs) -> dict[str, Any]:
+    context: dict[str, Any] = {}
+    for name, provider in providers.items():
+        part = provider(**kwargs)
+        clash = sorted(context.keys() & part.keys())
+        if clash:  # one panel silently hiding another's data would be hard to notice
+            raise ImproperlyConfigured(f"The partner panel {name!r} repeats the context keys {clash}.")
+        context |= part
+    return context
