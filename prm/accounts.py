@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
 from prm.mail import email_serialize
-from prm.tasks import send_email
+from prm.tasks import email_deliver_task
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -34,4 +34,4 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render now, send from a worker once the surrounding transaction commits."""
         message = self.render_mail(template_prefix, email, context)
-        send_email.delay_on_commit(email_serialize(message))
+        email_deliver_task.delay_on_commit(email_serialize(message))

@@ -7,13 +7,13 @@ from django_celery_beat.models import PeriodicTask
 
 from partners.models import Activity, Partner
 from partners.services import partner_create
-from partners.tasks import mark_inactive_partners
+from partners.tasks import partners_mark_inactive_task
 from tests.fixtures.worker import wait_for
 
 
 def test_the_job_is_scheduled_nightly_by_beat(db):
     # when
-    task = PeriodicTask.objects.get(task="partners.tasks.mark_inactive_partners")
+    task = PeriodicTask.objects.get(task="partners.partners_mark_inactive")
     # then
     assert task.enabled
     assert (task.crontab.hour, task.crontab.minute) == ("2", "30")
@@ -26,11 +26,11 @@ def test_the_worker_moves_quiet_partners_to_inactive_once(worker, manager):
     Partner.objects.filter(pk=quiet.pk).update(last_activity_at=timezone.now() - timedelta(days=400))
     # when: enqueued twice, as a retried or duplicated delivery would
     with transaction.atomic():
-        mark_inactive_partners.delay_on_commit(365)
-        mark_inactive_partners.delay_on_commit(365)
+        partners_mark_inactive_task.delay_on_commit(365)
+        partners_mark_inactive_task.delay_on_commit(365)
     # then
     wait_for(
-        lambda: worker.log().count("mark_inactive_partners[") >= 4,  # received and succeeded, twice
+        lambda: worker.log().count("partners.partners_mark_inactive[") >= 4,  # received and succeeded, twice
         what="both deliveries to finish",
     )
     assert worker.log().count("succeeded") >= 2

@@ -6,7 +6,7 @@ from django.db import transaction
 
 from prm.celery import app as celery_app
 from prm.mail import email_serialize
-from prm.tasks import send_email
+from prm.tasks import email_deliver_task
 from tests.fixtures.worker import wait_for
 
 pytestmark = pytest.mark.worker
@@ -25,7 +25,7 @@ def test_task_enqueued_in_a_committed_transaction_runs_in_the_worker(worker):
     subject = f"committed-{uuid.uuid4().hex}"
     # when
     with transaction.atomic():
-        send_email.delay_on_commit(_message(subject))
+        email_deliver_task.delay_on_commit(_message(subject))
     # then
     wait_for(lambda: subject in worker.mails(), what="the worker to send the e-mail")
     assert worker.mails().count(subject) == 1
@@ -37,12 +37,12 @@ def test_task_enqueued_in_a_rolled_back_transaction_never_runs(worker):
     marker = f"marker-{uuid.uuid4().hex}"
     # when
     with pytest.raises(Rollback), transaction.atomic():
-        send_email.delay_on_commit(_message(rolled_back))
+        email_deliver_task.delay_on_commit(_message(rolled_back))
         raise Rollback
     # the worker runs one task at a time in order: once the marker is sent, anything
     # published before it has been handled
     with transaction.atomic():
-        send_email.delay_on_commit(_message(marker))
+        email_deliver_task.delay_on_commit(_message(marker))
     wait_for(lambda: marker in worker.mails(), what="the marker e-mail")
     # then
     assert rolled_back not in worker.mails()
@@ -55,10 +55,10 @@ def test_a_redelivered_email_task_sends_once(worker):
     subject = f"twice-{uuid.uuid4().hex}"
     payload = _message(subject)
     # when
-    send_email.delay(payload)
-    send_email.delay(payload)
+    email_deliver_task.delay(payload)
+    email_deliver_task.delay(payload)
     marker = f"marker-{uuid.uuid4().hex}"
-    send_email.delay(_message(marker))
+    email_deliver_task.delay(_message(marker))
     wait_for(lambda: marker in worker.mails(), what="the marker e-mail")
     # then
     assert worker.mails().count(f"Subject: {subject}") == 1
