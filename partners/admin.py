@@ -1,7 +1,7 @@
 """Admin: reference data and tokens are managed here; partners through the portal and API,
 whose services write the timeline, so the admin shows partners read-only."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db import models
 
 from partners.models import Activity, ApiToken, AuditEvent, Contact, Partner, Region, Vertical
@@ -72,10 +72,14 @@ class InUseGuard:
     def in_use(self, obj) -> bool:
         return Partner.objects.filter(**{self.usage_lookup: [obj.pk]}).exists()
 
+    def get_deleted_objects(self, objs, request):
+        """Rows in use count as protected, so the admin's delete page and bulk action refuse them
+        (saying why) before anything is deleted, logged or reported as deleted."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_use = [f"{obj} is used by partners; change them first." for obj in objs if self.in_use(obj)]
+        return deleted, counts, perms_needed, [*protected, *in_use]
+
     def delete_model(self, request, obj):
-        if self.in_use(obj):
-            messages.error(request, f"{obj} is used by partners; change them first.")
-            return
         super().delete_model(request, obj)
         reference_changed()
 
