@@ -9,14 +9,15 @@ from django.utils.cache import patch_vary_headers
 from partners import selectors
 from partners.selfservice.access import partner_view
 from partners.views.access import _partial_wanted
-from partners.views.partner_pages import ACTIVITY_ICONS, TIMELINE_PAGE_SIZE, _positive_int
+from partners.views.partner_pages import ACTIVITY_ICONS, TIMELINE_PAGE_SIZE
+from prm.querystring import int_or_default
 
 
 @partner_view
 def timeline(request: HttpRequest) -> HttpResponse:
     """Newest first; one row more than shown tells whether there is more, without a COUNT.
     htmx asks for the next 50 as a fragment ("Show older entries")."""
-    page = _positive_int(request.GET.get("timeline_page"))
+    page = int_or_default(request.GET.get("timeline_page"), 1)
     offset = (page - 1) * TIMELINE_PAGE_SIZE
     rows = selectors.partner_timeline(user=request.user, partner_id=request.partner.pk)
     activities = list(rows[offset : offset + TIMELINE_PAGE_SIZE + 1])

@@ -23,6 +23,7 @@ from partners.views.access import (
     portal_view,
 )
 from prm.errors import DomainError
+from prm.querystring import int_or_default
 
 TIMELINE_PAGE_SIZE = 50
 
@@ -40,19 +41,11 @@ ACTIVITY_ICONS = {
 }
 
 
-def _positive_int(value: str | None, default: int = 1) -> int:
-    try:
-        number = int(value or default)
-    except ValueError:
-        return default
-    return max(number, 1)
-
-
 @portal_view
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Profile, contacts, portal access and timeline (50 entries at a time, one query each) of one partner."""
     partner = _partner_or_404(request.user, pk)
-    timeline_page = _positive_int(request.GET.get("timeline_page"))
+    timeline_page = int_or_default(request.GET.get("timeline_page"), 1)
     offset = (timeline_page - 1) * TIMELINE_PAGE_SIZE
     # one row more than shown tells whether there is more, without a COUNT
     activities = list(
