@@ -109,7 +109,7 @@ def _invitation_create(*, actor, email: str, role: str, partner: Partner | None,
         "role_label": invitation.get_role_display(),
         "days": INVITATION_DAYS,
     }
-    template = "partners/email/invitation" if user is None else "partners/email/set_password"
+    template = "invitations/email/invitation" if user is None else "invitations/email/set_password"
     get_adapter().send_mail(template, email, context)
     audit_record(
         action=AuditEvent.Action.INVITATION_SENT,

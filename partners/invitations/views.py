@@ -46,7 +46,7 @@ class InviteForm(forms.Form):
 
 
 def _bad_link(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return render(request, "partners/invitation_invalid.html", {"reason": " ".join(exc.messages)}, status=400)
+    return render(request, "invitations/invitation_invalid.html", {"reason": " ".join(exc.messages)}, status=400)
 
 
 def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -82,7 +82,7 @@ def invitation_accept_page(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, "Welcome to OpenPRM.")
                 return redirect("dashboard" if user.is_staff else "selfservice:home")
     context = {"form": form, "invitation": invitation}
-    return render(request, "partners/invitation_accept.html", context, status=status)
+    return render(request, "invitations/invitation_accept.html", context, status=status)
 
 
 @require_POST
