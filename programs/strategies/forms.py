@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 from django import forms
 
 from partners.forms import BootstrapFormMixin
 from partners.models import Partner
 from partners.reference import reference
+from prm.querystring import MAX_DIGITS, QueryValueError, parse_int
 from programs.strategies.models import Outcome, Strategy
 from programs.strategies.selectors import OutcomeFilters
 
@@ -60,14 +63,16 @@ class InboxFilterForm(forms.Form):
     ])  # fmt: skip
     due_before = forms.DateField(required=False, label="Due by", widget=forms.DateInput(attrs={"type": "date"}))
     everyone = forms.BooleanField(required=False, label="Everyone's")
-    strategy = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    strategy = forms.IntegerField(required=False, min_value=1, max_value=10**MAX_DIGITS - 1, widget=forms.HiddenInput)
 
     def filters(self, *, user) -> tuple[OutcomeFilters, str]:
         """The selector's filters and a partner name to search for ("" for none)."""
         data = self.cleaned_data if self.is_valid() else {}
         state = data.get("state") or "open"
         partner = (data.get("partner") or "").strip()
-        partner_ids, partner_name = ((int(partner),), "") if partner.isdigit() else ((), partner)
+        partner_ids, partner_name = ((), partner)
+        with suppress(QueryValueError):  # a number is the partner's id, anything else part of its name
+            partner_ids, partner_name = ((parse_int(partner),), "")
         filters = OutcomeFilters(
             kind=(data["kind"],) if data.get("kind") else (),
             state=() if state == "all" else (state,),

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partners.views.access import can_write, portal_view
+from prm.querystring import int_or_default
 from programs.strategies import services
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from programs.strategies.selectors import run_diff, run_list, strategy_list, strategy_versions
@@ -69,8 +70,8 @@ def strategy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     current = strategy.current_version
     diff = None
     if len(versions) > 1:
-        new_number = _int(request.GET.get("new"), current.number if current else versions[0].number)
-        old_number = _int(request.GET.get("old"), new_number - 1)
+        new_number = int_or_default(request.GET.get("new"), current.number if current else versions[0].number)
+        old_number = int_or_default(request.GET.get("old"), new_number - 1)
         old, new = by_number.get(old_number), by_number.get(new_number)
         if old and new:
             diff = {"old": old, "new": new, "changes": version_diff(old.rules, new.rules)}
@@ -105,15 +106,8 @@ def duration(run: StrategyRun) -> str:
 
 def _just_started(request: HttpRequest, runs: list[StrategyRun]) -> StrategyRun | None:
     """The run this user just started (``?run=``), so its finished panel stays in view."""
-    wanted = _int(request.GET.get("run"), 0)
+    wanted = int_or_default(request.GET.get("run"), 0)
     return next((run for run in runs if run.pk == wanted), None)
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
 
 
 @require_POST
