@@ -416,15 +416,20 @@ def test_an_analyst_reads_but_cannot_write(analyst_client, strategy, manager):
     assert list(StrategyRun.objects.values_list("pk", "status")) == [(run.pk, "queued")]
 
 
-def test_anonymous_callers_are_401_and_non_staff_403(api_client, strategy):
+def test_anonymous_callers_are_401_and_non_staff_403_for_lists_and_404_for_objects(api_client, strategy):
     # when
     anonymous = [api_client.get(url).status_code for url in ("/api/v1/strategies/", "/api/v1/runs/")]
     api_client.force_authenticate(UserFactory(is_staff=False))
     outsider = [api_client.get(url).status_code for url in ("/api/v1/strategies/", "/api/v1/rule-kinds/")]
-    # then
+    objects = [
+        api_client.get(f"/api/v1/strategies/{strategy.pk}/").status_code,
+        api_client.get("/api/v1/rule-kinds/inactivity/").status_code,
+        api_client.post(f"/api/v1/strategies/{strategy.pk}/run/").status_code,
+    ]
+    # then: strategies, runs and rule kinds are staff-only; to anyone else one of them does not exist
     assert anonymous == [401, 401]
     assert outsider == [403, 403]
-    assert api_client.post(f"/api/v1/strategies/{strategy.pk}/run/").status_code == 403
+    assert objects == [404, 404, 404]
     assert not StrategyRun.objects.exists()
 
 

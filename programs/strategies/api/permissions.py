@@ -1,4 +1,4 @@
-"""Who may read and change strategy outcomes through the API."""
+"""Who may read and change strategies, runs, rule kinds and outcomes through the API."""
 
 from __future__ import annotations
 
@@ -34,3 +34,15 @@ class StaffOrOwnOutcomesRead(StaffReadManagersWrite):
         if request.method in SAFE_METHODS:
             return True
         raise PermissionDenied(PARTNERS_DO_NOT_CLOSE)
+
+
+class StaffOnlyElseNotFound(StaffReadManagersWrite):
+    """Staff as StaffReadManagersWrite. Strategies, runs and rule kinds are the vendor's own: for
+    any other login their lists are refused (403), and a route naming one of them goes on to the
+    lookup, where the staff-only selectors find nothing (404), as for another organisation's data."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if user.is_authenticated and user.is_staff:
+            return super().has_permission(request, view)
+        return bool(user.is_authenticated and getattr(view, "detail", False))

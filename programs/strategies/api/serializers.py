@@ -37,6 +37,8 @@ def rule_specs(rules) -> list[dict]:
 
 
 class ScopeSerializer(serializers.Serializer):
+    """A strategy's scope: it names every dimension, empty for any."""
+
     verticals = serializers.ListField(child=serializers.CharField(), help_text="Vertical slugs; empty means any.")
     regions = serializers.ListField(
         child=serializers.CharField(), help_text="Region codes (a region includes its sub-regions); empty means any."
@@ -46,10 +48,24 @@ class ScopeSerializer(serializers.Serializer):
     )
 
 
+class RuleScopeSerializer(serializers.Serializer):
+    """A rule's scope as stored: it names only the dimensions that narrow the rule ({} for every partner)."""
+
+    verticals = serializers.ListField(child=serializers.CharField(), required=False, help_text="Vertical slugs.")
+    regions = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Region codes (a region includes its sub-regions)."
+    )
+    engagement = serializers.ListField(
+        child=serializers.ChoiceField(choices=Partner.Engagement.choices),
+        required=False,
+        help_text="Engagement levels.",
+    )
+
+
 class RuleSpecSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="A rule kind of /api/v1/rule-kinds/.")
     params = serializers.DictField(help_text="Parameters, validated against the kind's schema.")
-    scope = ScopeSerializer(required=False, help_text="Narrows the rule to some partners; {} for all.")
+    scope = RuleScopeSerializer(required=False, help_text="Narrows the rule to some partners; {} for all.")
 
 
 def _has_nul(value) -> bool:

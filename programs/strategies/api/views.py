@@ -1,32 +1,32 @@
 """API of strategies, runs, outcomes and rule kinds (/api/v1/strategies/, /runs/, /outcomes/, /rule-kinds/).
 
-Views check the shape of a request and call one service or selector each; every staff role
-reads, admins and partner managers write (``StaffReadManagersWrite``). Partner logins read the
-outcomes addressed to their organisation and nothing else here (``StaffOrOwnOutcomesRead``).
-Lists read their rows with the relations they render joined, so a page costs the same few
-queries at any size.
+Every viewset stands on the guarded base (prm.api.ScopedViewSet): its rows come from a selector
+that takes the caller (strategies, runs and rule kinds are staff-only, outcomes follow partner
+visibility), its list filters are one FilterSet (api/filters.py), and views check the shape of a
+request and call one service each. Every staff role reads, admins and partner managers write; a
+partner's login reads the outcomes addressed to its organisation and nothing else here
+(``StaffOrOwnOutcomesRead``, ``StaffOnlyElseNotFound``). Lists read their rows with the relations
+they render joined, so a page costs the same few queries at any size.
 """
 
 from __future__ import annotations
 
-from django.utils.dateparse import parse_date
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from partners.api.permissions import StaffReadManagersWrite
-from partners.models import Partner
+from prm.api import ScopedViewSet
 from prm.errors import Conflict
 from programs.strategies.api import serializers as s
-from programs.strategies.api.permissions import StaffOrOwnOutcomesRead
-from programs.strategies.models import Outcome, StrategyRun
-from programs.strategies.rules import RULES
+from programs.strategies.api.filters import OutcomeFilterSet, RunFilterSet, StrategyFilterSet, filter_parameters
+from programs.strategies.api.permissions import StaffOnlyElseNotFound, StaffOrOwnOutcomesRead
+from programs.strategies.models import StrategyRun
 from programs.strategies.selectors import (
     OutcomeFilters,
     outcome_list,
+    rule_kind_list,
     run_diff,
     run_list,
     strategy_list,
@@ -40,40 +40,13 @@ from programs.strategies.services import (
     strategy_start_run,
 )
 
-MAX_ID_DIGITS = 18  # larger numbers overflow a bigint column: a 400, never a 500
-
-
-def _ids(params, name: str) -> tuple[int, ...]:
-    parts = [part.strip() for part in params[name].split(",") if part.strip()]
-    if not parts or not all(part.isdigit() and len(part) <= MAX_ID_DIGITS for part in parts):
-        raise ValidationError({name: ["Give one or more ids, separated by commas."]})
-    return tuple(int(part) for part in parts)
-
-
-def _choices(params, name: str, allowed) -> tuple[str, ...]:
-    values = tuple(dict.fromkeys(part.strip() for part in params[name].split(",") if part.strip()))
-    unknown = [value for value in values if value not in allowed]
-    if not values or unknown:
-        raise ValidationError({name: [f"Give one or more of: {', '.join(allowed)}, separated by commas."]})
-    return values
-
-
-def _comma(name: str, values) -> OpenApiParameter:
-    return OpenApiParameter(name, str, description=f"One or a comma list of: {', '.join(values)}")
-
-
-def _id_filter(name: str, what: str) -> OpenApiParameter:
-    return OpenApiParameter(name, str, description=f"{what} id, or a comma list of ids")
-
-
 # --- strategies ----------------------------------------------------------------------
 
-STRATEGY_FILTERS = [_comma("partner_type", Partner.Type.values), OpenApiParameter("is_active", bool)]
 CONFLICT = OpenApiResponse(description='{"code", "detail"}: the request conflicts with the current state.')
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=STRATEGY_FILTERS),
+    list=extend_schema(parameters=filter_parameters(StrategyFilterSet)),
     create=extend_schema(request=s.StrategyCreateSerializer, responses={201: s.StrategySerializer}),
     partial_update=extend_schema(
         request=s.StrategyUpdateSerializer,
@@ -90,26 +63,17 @@ class StrategyViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedViewSet,
 ):
     """Strategies: how each kind of partnership is managed, with the rules of their current version."""
 
     serializer_class = s.StrategySerializer
-    permission_classes = [StaffReadManagersWrite]
-    filter_backends = []
+    permission_classes = [StaffOnlyElseNotFound]
+    filterset_class = StrategyFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self):
-        strategies = strategy_list(user=self.request.user)
-        params = self.request.query_params if self.action == "list" else {}
-        if "partner_type" in params:
-            strategies = strategies.filter(partner_type__in=_choices(params, "partner_type", Partner.Type.values))
-        if "is_active" in params:
-            flag = params["is_active"].strip().lower()
-            if flag not in ("true", "false"):
-                raise ValidationError({"is_active": ["Give true or false."]})
-            strategies = strategies.filter(is_active=flag == "true")
-        return strategies
+    def scoped_queryset(self):
+        return strategy_list(user=self.request.user)
 
     def _respond(self, strategy_id: int, status_code=status.HTTP_200_OK) -> Response:
         return Response(
@@ -134,7 +98,7 @@ class StrategyViewSet(
         return self._respond(strategy.pk)
 
     @extend_schema(responses=s.StrategyVersionSerializer(many=True))
-    @action(detail=True, methods=["get"], serializer_class=s.StrategyVersionSerializer)
+    @action(detail=True, methods=["get"], serializer_class=s.StrategyVersionSerializer, filterset_class=None)
     def versions(self, request, pk=None):
         """The strategy's published versions, newest first."""
         strategy = self.get_object()
@@ -168,34 +132,17 @@ class StrategyViewSet(
 
 # --- runs ----------------------------------------------------------------------------
 
-RUN_FILTERS = [
-    _id_filter("strategy", "Strategy"),
-    _comma("status", StrategyRun.Status.values),
-    OpenApiParameter("dry_run", bool, description="true: previews only; false: live runs only"),
-]
 
-
-@extend_schema_view(list=extend_schema(parameters=RUN_FILTERS))
-class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(RunFilterSet)))
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
     """Strategy runs, newest first: status, progress and counts."""
 
     serializer_class = s.RunSerializer
-    permission_classes = [StaffReadManagersWrite]
-    filter_backends = []
+    permission_classes = [StaffOnlyElseNotFound]
+    filterset_class = RunFilterSet
 
-    def get_queryset(self):
-        runs = run_list(user=self.request.user)
-        params = self.request.query_params if self.action == "list" else {}
-        if "strategy" in params:
-            runs = runs.filter(strategy_id__in=_ids(params, "strategy"))
-        if "status" in params:
-            runs = runs.filter(status__in=_choices(params, "status", StrategyRun.Status.values))
-        if "dry_run" in params:
-            flag = params["dry_run"].strip().lower()
-            if flag not in ("true", "false"):
-                raise ValidationError({"dry_run": ["Give true or false."]})
-            runs = runs.filter(dry_run=flag == "true")
-        return runs
+    def scoped_queryset(self):
+        return run_list(user=self.request.user)
 
     @extend_schema(responses={200: s.RunDiffSerializer, 409: CONFLICT})
     @action(detail=True, methods=["get"])
@@ -219,22 +166,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
 # --- outcomes ------------------------------------------------------------------------
 
-OUTCOME_FILTERS = [
-    _id_filter("partner", "Partner"),
-    _comma("kind", Outcome.Kind.values),
-    _comma("state", Outcome.State.values),
-    _comma("audience", Outcome.Audience.values),
-    OpenApiParameter("assignee", str, description="User id, a comma list of ids, or `me`"),
-    _id_filter("run", "Run"),
-    _id_filter("strategy", "Strategy"),
-    _comma("partner_type", Partner.Type.values),
-    OpenApiParameter("due_before", OpenApiTypes.DATE, description="Due on or before this date"),
-]
-
 
 @extend_schema_view(
     list=extend_schema(
-        parameters=OUTCOME_FILTERS,
+        parameters=filter_parameters(OutcomeFilterSet),
         description=(
             "Outcomes in every state unless `state` is given. `audience` says who must act: the partner manager "
             "or the partner. A partner's login lists only its own organisation's partner-addressed outcomes, "
@@ -254,14 +189,12 @@ OUTCOME_FILTERS = [
         ),
     ),
 )
-class OutcomeViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
-):
+class OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, ScopedViewSet):
     """What strategies concluded about partners, with the figures that made them conclude so."""
 
     serializer_class = s.OutcomeSerializer
     permission_classes = [StaffOrOwnOutcomesRead]
-    filter_backends = []
+    filterset_class = OutcomeFilterSet
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_serializer_class(self):
@@ -270,38 +203,9 @@ class OutcomeViewSet(
             return s.OutcomeSerializer
         return s.PartnerOutcomeSerializer
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Outcome.objects.none()
-        filters = self._filters() if self.action == "list" else OutcomeFilters(state=())
-        return outcome_list(user=self.request.user, filters=filters)
-
-    def _filters(self) -> OutcomeFilters:
-        params, given = self.request.query_params, {"state": ()}  # the API lists every state by default
-        for name in ("partner", "run", "strategy"):
-            if name in params:
-                given[name] = _ids(params, name)
-        for name, allowed in (
-            ("kind", Outcome.Kind.values),
-            ("state", Outcome.State.values),
-            ("audience", Outcome.Audience.values),
-            ("partner_type", Partner.Type.values),
-        ):
-            if name in params:
-                given[name] = _choices(params, name, allowed)
-        if "assignee" in params:
-            raw = ",".join(
-                str(self.request.user.pk) if part.strip() == "me" else part for part in params["assignee"].split(",")
-            )
-            given["assignee"] = _ids({"assignee": raw}, "assignee")
-        if "due_before" in params:
-            try:
-                given["due_before"] = parse_date(params["due_before"].strip())
-            except ValueError:
-                given["due_before"] = None
-            if given["due_before"] is None:
-                raise ValidationError({"due_before": ["Give a date as YYYY-MM-DD."]})
-        return OutcomeFilters(**given)
+    def scoped_queryset(self):
+        # every state: the list narrows it with ?state= (OutcomeFilterSet), a detail route finds any
+        return outcome_list(user=self.request.user, filters=OutcomeFilters(state=()))
 
     def update(self, request, *args, **kwargs):
         outcome = self.get_object()
@@ -314,26 +218,17 @@ class OutcomeViewSet(
 # --- rule kinds ----------------------------------------------------------------------
 
 
-class RuleKindViewSet(viewsets.GenericViewSet):
+class RuleKindViewSet(ScopedViewSet):
     """The rule kinds a strategy can use, with each kind's parameter schema (for the strategy editor)."""
 
     serializer_class = s.RuleKindSerializer
-    permission_classes = [StaffReadManagersWrite]
-    filter_backends = []
+    permission_classes = [StaffOnlyElseNotFound]
+    filter_backends = []  # a list of the registry's kinds, not a queryset; it takes no filters
     lookup_field = "kind"
     lookup_value_regex = "[a-z0-9_]+"
 
-    @staticmethod
-    def _kind(rule) -> dict:
-        return {
-            "kind": rule.kind,
-            "label": rule.label,
-            "description": rule.description,
-            "params": rule.params.as_json(),
-        }
-
-    def get_queryset(self):
-        return [self._kind(rule) for _, rule in sorted(RULES.items())]
+    def scoped_queryset(self):
+        return rule_kind_list(user=self.request.user)
 
     @extend_schema(responses=s.RuleKindSerializer(many=True))
     def list(self, request):
@@ -342,9 +237,10 @@ class RuleKindViewSet(viewsets.GenericViewSet):
 
     @extend_schema(responses=s.RuleKindSerializer)
     def retrieve(self, request, kind=None):
-        if kind not in RULES:
+        found = next((row for row in self.get_queryset() if row["kind"] == kind), None)
+        if found is None:
             raise NotFound(f"No rule kind “{kind}”.")
-        return Response(s.RuleKindSerializer(self._kind(RULES[kind])).data)
+        return Response(s.RuleKindSerializer(found).data)
 
 
 def register(router) -> None:
