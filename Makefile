@@ -53,6 +53,7 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 ## format: format the code and apply the linter's safe fixes
 format: install
