@@ -102,7 +102,9 @@ def require_profile_fields_only(user, fields) -> None:
 
 class AdminsAndPartnerAdmins(BasePermission):
     """Who manages logins (/users/, /invitations/): administrators, and partner admins of an
-    organisation that still has access; others 403."""
+    organisation that still has access; others 403. A route naming one object looks it up in the
+    caller's scope first, so one outside it is a 404 for every role; a 403 only for one the caller
+    sees but may not manage (a manager reading an invitation)."""
 
     message = "Only administrators and partner admins manage logins."
 
@@ -110,6 +112,13 @@ class AdminsAndPartnerAdmins(BasePermission):
         user = request.user
         if not (user.is_authenticated and user.is_active):
             return False
+        return getattr(view, "detail", False) or self._manages_logins(user)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return self._manages_logins(request.user)
+
+    @staticmethod
+    def _manages_logins(user) -> bool:
         role = role_of(user)
         if role == Role.ADMIN:
             return True

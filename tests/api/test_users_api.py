@@ -360,8 +360,17 @@ def test_a_partner_admin_cannot_delete_another_organisations_invitation(api_clie
     assert not AuditEvent.objects.filter(action="invitation_withdrawn").exists()
 
 
-@pytest.mark.parametrize("who", ["manager", "analyst", "partner_member"])
-def test_other_roles_cannot_list_read_or_withdraw_invitations(api_client, orgs, invitations, who):
+@pytest.mark.parametrize(
+    ("who", "codes"),
+    [
+        # staff see every partner's invitations (the partner page lists them): refused, 403
+        ("manager", [403, 403, 403]),
+        ("analyst", [403, 403, 403]),
+        # a partner member sees none: one named is not found, as for every role outside its scope
+        ("partner_member", [403, 404, 404]),
+    ],
+)
+def test_other_roles_cannot_list_read_or_withdraw_invitations(api_client, orgs, invitations, who, codes):
     # given
     user = orgs[3] if who == "partner_member" else UserFactory(role=who)
     api_client.force_authenticate(user)
@@ -373,9 +382,26 @@ def test_other_roles_cannot_list_read_or_withdraw_invitations(api_client, orgs, 
         api_client.delete(f"/api/v1/invitations/{pending.pk}/"),
     ]
     # then
-    assert [r.status_code for r in responses] == [403, 403, 403]
+    assert [r.status_code for r in responses] == codes
     pending.refresh_from_db()
     assert pending.revoked_at is None
+
+
+@pytest.mark.parametrize("who", ["manager", "analyst", "partner_member"])
+def test_a_login_named_by_a_role_that_manages_none_is_not_found(api_client, orgs, who):
+    # given
+    user = orgs[3] if who == "partner_member" else UserFactory(role=who)
+    colleague = orgs[2]  # the member's own partner admin, or any login for staff
+    api_client.force_authenticate(user)
+    # when
+    responses = [
+        api_client.get(f"/api/v1/users/{colleague.pk}/"),
+        api_client.patch(f"/api/v1/users/{colleague.pk}/", {"is_active": False}, format="json"),
+    ]
+    # then
+    assert [r.status_code for r in responses] == [404, 404]
+    colleague.refresh_from_db()
+    assert colleague.is_active
 
 
 @pytest.mark.parametrize("rows", [1, 20])
