@@ -8,27 +8,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0012_document_replacement_invitation_audit'),
+        ("partners", "0012_document_replacement_invitation_audit"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partner',
-            name='external_id',
-            field=models.CharField(blank=True, max_length=100, null=True, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9._:~-]{1,100}$', 'Use letters, digits and . _ : ~ - (at most 100).')]),
+            model_name="partner",
+            name="external_id",
+            field=models.CharField(
+                blank=True,
+                max_length=100,
+                null=True,
+                unique=True,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^[A-Za-z0-9._:~-]{1,100}$", "Use letters, digits and . _ : ~ - (at most 100)."
+                    )
+                ],
+            ),
         ),
         # a generated column cannot be altered: drop it (and its index) and add it again
-        migrations.RemoveIndex(model_name='partner', name='partner_search_gin'),
-        migrations.RemoveField(model_name='partner', name='search_document'),
+        migrations.RemoveIndex(model_name="partner", name="partner_search_gin"),
+        migrations.RemoveField(model_name="partner", name="search_document"),
         migrations.AddField(
-            model_name='partner',
-            name='search_document',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('name', 'legal_name', 'website', models.Func(django.db.models.functions.text.Lower('website'), models.Value('^([a-z][a-z0-9+.-]*://)?(www\\.)?([^/:?#]*).*$'), models.Value('\\3'), function='regexp_replace'), config='simple'), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="partner",
+            name="search_document",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.SearchVector(
+                    "name",
+                    "legal_name",
+                    "website",
+                    models.Func(
+                        django.db.models.functions.text.Lower("website"),
+                        models.Value("^([a-z][a-z0-9+.-]*://)?(www\\.)?([^/:?#]*).*$"),
+                        models.Value("\\3"),
+                        function="regexp_replace",
+                    ),
+                    config="simple",
+                ),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.AddIndex(
-            model_name='partner',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_document'], name='partner_search_gin'),
+            model_name="partner",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["search_document"], name="partner_search_gin"),
         ),
     ]
