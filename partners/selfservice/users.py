@@ -15,7 +15,7 @@ from partners.invitations.models import Invitation
 from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.invitations.services import invitation_resend, invitation_send, invitation_withdraw
 from partners.roles import Role
-from partners.selfservice.access import partner_view
+from partners.selfservice.access import can_write, partner_view
 from partners.users import user_deactivate, user_role, users_manageable_by
 from prm.errors import Conflict
 
@@ -50,13 +50,23 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "partner/user_list.html", context, status=status)
 
 
+def _require_partner_admin(request: HttpRequest) -> None:
+    if not can_write(request):
+        raise PermissionDenied
+
+
+# The actions on one login or invitation look it up first (partner_view without ``write``): a member
+# manages none, so every one it names is a 404, as anything outside one's scope; then the role.
+
+
 @require_POST
-@partner_view(write=True)
+@partner_view
 def user_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
     """Deactivate one of the organisation's logins: its sessions and API tokens stop at once."""
     user = users_manageable_by(request.user).filter(pk=user_id).first()
     if user is None:
         raise Http404
+    _require_partner_admin(request)
     if user.pk == request.user.pk:
         raise PermissionDenied
     user_deactivate(user_id=user.pk, actor=request.user, request=request)
@@ -73,10 +83,11 @@ def _own_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
 
 
 @require_POST
-@partner_view(write=True)
+@partner_view
 def invitation_withdraw_page(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """Withdraw one of the organisation's invitations: its link stops working at once."""
     invitation = _own_invitation(request, invitation_id)
+    _require_partner_admin(request)
     try:
         invitation_withdraw(invitation_id=invitation.pk, actor=request.user, request=request)
     except Conflict as exc:
@@ -87,10 +98,11 @@ def invitation_withdraw_page(request: HttpRequest, invitation_id: int) -> HttpRe
 
 
 @require_POST
-@partner_view(write=True)
+@partner_view
 def invitation_resend_page(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """Send one of the organisation's invitations again with a new link; the old link stops working."""
     invitation = _own_invitation(request, invitation_id)
+    _require_partner_admin(request)
     try:
         invitation_resend(invitation_id=invitation.pk, actor=request.user, request=request)
     except Conflict as exc:

@@ -617,11 +617,27 @@ def test_a_partner_member_cannot_withdraw_or_resend(client):
     # when
     withdraw = client.post(f"/partner/users/invitations/{invitation.pk}/withdraw/")
     resend = client.post(f"/partner/users/invitations/{invitation.pk}/resend/")
-    # then
-    assert withdraw.status_code == resend.status_code == 403
+    users_page = client.get("/partner/users/")
+    # then: a member manages no invitation, so the one it names is not found; the page is refused
+    assert withdraw.status_code == resend.status_code == 404
+    assert users_page.status_code == 403
     invitation.refresh_from_db()
     assert invitation.revoked_at is None
     assert Invitation.objects.count() == 1
+
+
+def test_a_partner_member_cannot_deactivate_a_colleague(client):
+    # given
+    partner = PartnerFactory()
+    colleague = _partner_login(partner)
+    client.force_login(_partner_login(partner, role="partner_member"))
+    # when
+    response = client.post(f"/partner/users/{colleague.pk}/deactivate/")
+    # then
+    assert response.status_code == 404
+    colleague.refresh_from_db()
+    assert colleague.is_active
+    assert not AuditEvent.objects.filter(action="user_deactivated").exists()
 
 
 def test_withdrawing_from_the_users_page_needs_a_post(client):
