@@ -474,3 +474,14 @@ def test_search_finds_a_partner_by_its_website_domain(manager_client, make_partn
     assert "Coyote Ltd" not in names
     if search != "acme":
         assert "Acmeless" not in names
+
+
+@pytest.mark.parametrize("query", ["tier=gold", "program=3", "tier=gold&type=channel"])
+def test_tier_and_program_are_refused_until_programs_exist(manager_client, make_partner, query):
+    # given: a sync job filtering by tier must not process the whole registry
+    make_partner(name="Alpha")
+    # when
+    response = manager_client.get(f"/api/v1/partners/?{query}")
+    # then
+    assert response.status_code == 400
+    assert set(response.json()) == {query.split("=")[0]}
