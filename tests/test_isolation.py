@@ -88,8 +88,9 @@ def alpha_user(two_partners, request):
     return user
 
 
-# routes whose parameters are signed keys (e-mailed links), not ids of B's objects
-KEY_ROUTES = ("accounts/", "invitations/")
+# routes whose parameters are not ids of B's objects: signed keys of e-mailed links, and the codes
+# of reference data every login shares (writes there are an administrator's, a 403 for anyone else)
+KEY_ROUTES = ("accounts/", "invitations/", "api/v1/regions/", "api/v1/verticals/", "api/v1/rule-kinds/")
 
 
 def _not_found(method: str, response) -> bool:

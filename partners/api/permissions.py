@@ -72,7 +72,9 @@ class StaffOrOwnOrganisation(StaffReadPartnerChangersWrite):
         if not (user.is_authenticated and partner_id_of(user) is not None):
             return False
         # a write to one object goes on to the lookup first, so another organisation's is a 404
-        if request.method in SAFE_METHODS or getattr(view, "detail", False):
+        if request.method in SAFE_METHODS or getattr(view, "detail", False) or view.action in LOOKUP_FIRST:
+            return True
+        if view.action is None:  # no such method on this route: DRF answers 405
             return True
         return _partner_admin_may(user, view)
 
@@ -85,6 +87,10 @@ class StaffOrOwnOrganisation(StaffReadPartnerChangersWrite):
         if request.method in SAFE_METHODS:
             return True
         return _partner_admin_may(request.user, view)
+
+
+# actions that name one object in their path without being DRF detail routes
+LOOKUP_FIRST = frozenset({"by_external_id"})
 
 
 def _partner_admin_may(user, view) -> bool:

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -153,7 +154,9 @@ class PartnerViewSet(
             return self._respond(get_object_or_404(self.get_queryset(), external_id=external_id))
         existing = self.get_queryset().filter(external_id=external_id).first()
         if existing is not None:
-            self.check_object_permissions(request, existing)
+            self.check_object_permissions(request, existing)  # a partner's login: 403 on its own partner
+        elif not request.user.is_staff:
+            raise NotFound()  # nothing of its own organisation has this id; it creates no partner
         serializer = self.get_serializer(existing, data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = {key: value for key, value in serializer.validated_data.items() if key != "external_id"}

@@ -50,3 +50,10 @@ def partner_view(view: Callable | None = None, *, write: bool = False):
 def can_write(request: HttpRequest) -> bool:
     """Partner admins change their organisation's data; members only read."""
     return request.partner_user.role == PartnerUser.Role.PARTNER_ADMIN
+
+
+def require_partner_admin(request: HttpRequest) -> None:
+    """403 for a member, after a view that names one object has looked it up: another organisation's
+    object is a 404 for every role, its own is a 403 for a member."""
+    if not can_write(request):
+        raise PermissionDenied

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from partners import selectors, services
 from partners.forms import ContactForm
 from partners.models import Contact
-from partners.selfservice.access import can_write, partner_view
+from partners.selfservice.access import can_write, partner_view, require_partner_admin
 
 
 def _contact_or_404(request: HttpRequest, contact_id: int) -> Contact:
@@ -59,15 +59,18 @@ def contact_add(request: HttpRequest) -> HttpResponse:
     return _contact_form(request, None)
 
 
-@partner_view(write=True)
+@partner_view
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
-    return _contact_form(request, _contact_or_404(request, contact_id))
+    contact = _contact_or_404(request, contact_id)
+    require_partner_admin(request)
+    return _contact_form(request, contact)
 
 
-@partner_view(write=True)
+@partner_view
 def contact_remove(request: HttpRequest, contact_id: int) -> HttpResponse:
     """GET asks for confirmation (so it works without JavaScript); POST removes."""
     contact = _contact_or_404(request, contact_id)
+    require_partner_admin(request)
     if request.method == "POST":
         services.contact_remove(contact_id=contact.pk, actor=request.user)
         messages.success(request, f"{contact.name} was removed from your contacts.")

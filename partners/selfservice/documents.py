@@ -12,7 +12,7 @@ from django.utils import timezone
 from partners.records import services
 from partners.records.models import PartnerDocument
 from partners.records.selectors import document_earlier_versions, document_list
-from partners.selfservice.access import can_write, partner_view
+from partners.selfservice.access import can_write, partner_view, require_partner_admin
 from partners.selfservice.forms import DocumentReplaceForm, DocumentUploadForm
 from partners.selfservice.selectors import EXPIRY_WARNING_DAYS, expiry_state
 from prm.errors import Conflict
@@ -67,7 +67,7 @@ def _document_or_404(request: HttpRequest, document_id: int) -> PartnerDocument:
     return document
 
 
-@partner_view(write=True)
+@partner_view
 def document_replace(request: HttpRequest, document_id: int) -> HttpResponse:
     """Upload a newer version of one of the organisation's documents; another organisation's is a 404.
 
@@ -75,6 +75,7 @@ def document_replace(request: HttpRequest, document_id: int) -> HttpResponse:
     and a refused file is shown next to the file field; in both cases nothing is stored.
     """
     document = _document_or_404(request, document_id)
+    require_partner_admin(request)
     form = DocumentReplaceForm(request.POST or None, request.FILES or None, initial={"title": document.title})
     status = 200
     if request.method == "POST":

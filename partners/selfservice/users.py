@@ -15,7 +15,7 @@ from partners.invitations.models import Invitation
 from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
 from partners.invitations.services import invitation_resend, invitation_send, invitation_withdraw
 from partners.roles import Role
-from partners.selfservice.access import can_write, partner_view
+from partners.selfservice.access import partner_view, require_partner_admin
 from partners.users import user_deactivate, user_role, users_manageable_by
 from prm.errors import Conflict
 
@@ -50,11 +50,6 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "partner/user_list.html", context, status=status)
 
 
-def _require_partner_admin(request: HttpRequest) -> None:
-    if not can_write(request):
-        raise PermissionDenied
-
-
 # The actions on one login or invitation look it up first (partner_view without ``write``): a member
 # manages none, so every one it names is a 404, as anything outside one's scope; then the role.
 
@@ -66,7 +61,7 @@ def user_deactivate_page(request: HttpRequest, user_id: int) -> HttpResponse:
     user = users_manageable_by(request.user).filter(pk=user_id).first()
     if user is None:
         raise Http404
-    _require_partner_admin(request)
+    require_partner_admin(request)
     if user.pk == request.user.pk:
         raise PermissionDenied
     user_deactivate(user_id=user.pk, actor=request.user, request=request)
@@ -87,7 +82,7 @@ def _own_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
 def invitation_withdraw_page(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """Withdraw one of the organisation's invitations: its link stops working at once."""
     invitation = _own_invitation(request, invitation_id)
-    _require_partner_admin(request)
+    require_partner_admin(request)
     try:
         invitation_withdraw(invitation_id=invitation.pk, actor=request.user, request=request)
     except Conflict as exc:
@@ -102,7 +97,7 @@ def invitation_withdraw_page(request: HttpRequest, invitation_id: int) -> HttpRe
 def invitation_resend_page(request: HttpRequest, invitation_id: int) -> HttpResponse:
     """Send one of the organisation's invitations again with a new link; the old link stops working."""
     invitation = _own_invitation(request, invitation_id)
-    _require_partner_admin(request)
+    require_partner_admin(request)
     try:
         invitation_resend(invitation_id=invitation.pk, actor=request.user, request=request)
     except Conflict as exc:
