@@ -43,7 +43,6 @@ class ScopedViewSet(viewsets.GenericViewSet):
     filterset_class = None
     filter_form_class = None
     filter_form_kwargs: dict = {}
-    list_params: tuple[str, ...] = ()  # further parameters a list takes
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -59,7 +58,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
         return self.scoped_queryset()
 
     def accepted_query_params(self) -> set[str]:
-        names = set(self.list_params)
+        names = set()
         if self.paginator is not None:
             names |= set(getattr(self.paginator, "query_params", ()))
         if self.filterset_class is not None:

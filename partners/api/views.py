@@ -41,6 +41,7 @@ from partners.services import (
 )
 from prm.api import ScopedViewSet, form_parameters
 from prm.errors import Conflict, PreconditionFailed
+from prm.filters import filter_parameters
 
 ETAG = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
 
@@ -184,6 +185,7 @@ class PartnerViewSet(
         return self.get_paginated_response(ActivitySerializer(page, many=True).data)
 
 
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(ContactFilterSet)))
 class ContactViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -23,7 +23,7 @@ from partners.models import Partner
 from partners.records import selectors, services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from prm.api import ScopedViewSet
-from prm.filters import IdListFilter, TrueFalseFilter
+from prm.filters import IdListFilter, TrueFalseFilter, filter_parameters
 
 # --- filters --------------------------------------------------------------------------
 
@@ -149,6 +149,7 @@ class _RecordViewSet(ScopedViewSet):
         return (partner.pk if partner else None), data
 
 
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(RecordFilterSet)))
 class AgreementViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -175,6 +176,7 @@ class AgreementViewSet(
         )
 
 
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(RecordFilterSet)))
 class ReviewViewSet(
     mixins.ListModelMixin,
     mixins.CreateModelMixin,
@@ -199,6 +201,7 @@ class ReviewViewSet(
         serializer.instance = services.review_update(review_id=serializer.instance.pk, actor=self.request.user, **data)
 
 
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(DocumentFilterSet)))
 class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, _RecordViewSet):
     """Partner documents (KYC, insurance, NDA, certificates). Upload as multipart; files are never served here."""
 
@@ -233,6 +236,7 @@ class DocumentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Ret
         return Response(DocumentSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(list=extend_schema(parameters=filter_parameters(MetricFilterSet)))
 class MetricViewSet(mixins.ListModelMixin, _RecordViewSet):
     """Figures partners and integrations report per period (SLA %, CSAT, win rate …)."""
 

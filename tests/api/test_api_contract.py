@@ -60,7 +60,7 @@ def _parameters(viewset) -> list[str]:
         names |= set(viewset.filterset_class.base_filters)
     if viewset.filter_form_class is not None:
         names |= set(viewset.filter_form_class.base_fields)
-    return sorted(names | set(viewset.list_params))
+    return sorted(names)
 
 
 def _count(response) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 
 from partners.models import Partner
 from prm.filters import ChoiceListFilter, IdListFilter, TrueFalseFilter
@@ -76,17 +76,3 @@ class OutcomeFilterSet(django_filters.FilterSet):
         error_messages={"invalid": "Give a date as YYYY-MM-DD."},
         help_text="Due on or before this date (YYYY-MM-DD)",
     )
-
-
-def filter_parameters(filterset_class) -> list[OpenApiParameter]:
-    """The list's query parameters for the schema, with each filter's help text as its description
-    (the schema generator drops it for filters that declare their own type), so they stay declared once."""
-    types = {TrueFalseFilter: OpenApiTypes.BOOL, django_filters.DateFilter: OpenApiTypes.DATE}
-    return [
-        OpenApiParameter(
-            name,
-            next((kind for cls, kind in types.items() if isinstance(field, cls)), OpenApiTypes.STR),
-            description=str(field.extra.get("help_text") or ""),
-        )
-        for name, field in filterset_class.base_filters.items()
-    ]

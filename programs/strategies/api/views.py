@@ -19,8 +19,9 @@ from rest_framework.response import Response
 
 from prm.api import ScopedViewSet
 from prm.errors import Conflict
+from prm.filters import filter_parameters
 from programs.strategies.api import serializers as s
-from programs.strategies.api.filters import OutcomeFilterSet, RunFilterSet, StrategyFilterSet, filter_parameters
+from programs.strategies.api.filters import OutcomeFilterSet, RunFilterSet, StrategyFilterSet
 from programs.strategies.api.permissions import StaffOnlyElseNotFound, StaffOrOwnOutcomesRead
 from programs.strategies.models import StrategyRun
 from programs.strategies.selectors import (
