@@ -65,7 +65,9 @@ A_IDS = 10**9
 @pytest.fixture
 def two_partners():
     alpha = PartnerFactory(name="Alpha Labs", type="business", pk=A_IDS)
-    bravo = PartnerFactory(name=f"Bravo {SECRET}", type="business", website="https://bravo.example")
+    bravo = PartnerFactory(
+        name=f"Bravo {SECRET}", type="business", website="https://bravo.example", external_id="crm-bravo"
+    )
     contact = Contact.objects.create(partner=bravo, name=f"Ines {SECRET}", email="ines@bravo.example", role="primary")
     Activity.objects.create(partner=bravo, kind="note", message=f"Met {SECRET}")
     today = date(2026, 11, 1)
@@ -86,7 +88,8 @@ def two_partners():
     token, _ = api_token_create(user=bravo_user)
     invitation = Invitation.objects.create(email=f"{SECRET}@bravo.example", role="partner_member", partner=bravo)
     ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, invitation.pk, *(record.pk for record in records)]
-    return alpha, bravo, {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key]}
+    values = {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key], "external_id": ["crm-bravo"]}
+    return alpha, bravo, values
 
 
 @pytest.fixture
@@ -184,6 +187,7 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     found = {path.split("?")[0] for _, path, _ in leaks}
     assert f"/api/v1/partners/{bravo.pk}/" in found
     assert f"/partners/{bravo.pk}/" in found
+    assert "/api/v1/partners/by-external-id/crm-bravo/" in found
     assert "/partners/export.csv" in found
     assert errors == []
 

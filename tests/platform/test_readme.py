@@ -113,7 +113,10 @@ def new_shell():
     leaves it, in a var folder of the test's own."""
     dotenv = ROOT / ".env"
     if dotenv.exists() and re.search(r"^\s*(export\s+)?(DATABASE_URL|REDIS_URL)\s*=\s*\S", dotenv.read_text(), re.M):
-        pytest.skip(".env names database or broker servers, which the README's commands would use")
+        pytest.fail(
+            ".env names database or broker servers, so the README's commands would use them instead of a fresh "
+            "clone's embedded engines; move .env aside to check the README (this test never skips)"
+        )
     # Not under pytest's temporary folder: run as root, the embedded PostgreSQL runs as another user,
     # which loses its way in when a pytest session starting meanwhile makes that folder private again.
     checkout = Path(tempfile.mkdtemp(prefix="prm-readme-"))
