@@ -70,6 +70,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
     def check_query_params(self) -> None:
         """400 for unknown, repeated or empty query parameters of a list, each named."""
         params, accepted, errors = self.request.query_params, self.accepted_query_params(), {}
+        blank_allowed = set(getattr(self.paginator, "blank_params", ()))
         for name in params:
             values = params.getlist(name)
             if name not in accepted:
@@ -77,7 +78,7 @@ class ScopedViewSet(viewsets.GenericViewSet):
                 errors[name] = [f"Unknown parameter; this list takes: {takes}."]
             elif len(values) > 1:
                 errors[name] = ["Give this parameter once; separate several values with commas."]
-            elif not values[0].strip():
+            elif not values[0].strip() and name not in blank_allowed:
                 errors[name] = ["Give a value, or leave the parameter out."]
         if errors:
             raise exceptions.ValidationError(errors)

@@ -258,6 +258,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# lists count matching rows exactly up to this many, and say "N+" (count_exact false) beyond it
+LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10_000)
 # how long a successful POST's response is replayed for a retry with the same Idempotency-Key
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 

@@ -42,6 +42,7 @@ from partners.services import (
 from prm.api import ScopedViewSet, form_parameters
 from prm.errors import Conflict, PreconditionFailed
 from prm.filters import filter_parameters
+from prm.pagination import CursorPagination
 
 ETAG = re.compile(r'^(?:W/)?"(\d+)-(\d+)"$')
 
@@ -78,6 +79,8 @@ class PartnerViewSet(
 
     serializer_class = PartnerSerializer
     permission_classes = [StaffOrOwnOrganisation]
+    pagination_class = CursorPagination  # the list and the timeline
+    walk_ordering = ("id",)
     partner_admin_actions = ("partial_update",)
     filter_backends = []  # PartnerFilterForm (shared with the pages) validates, partner_list filters
     filter_form_class = PartnerFilterForm
@@ -198,6 +201,8 @@ class ContactViewSet(
 
     serializer_class = ContactSerializer
     permission_classes = [StaffOrOwnOrganisation]
+    pagination_class = CursorPagination
+    walk_ordering = ("id",)
     partner_admin_actions = ("create", "partial_update", "destroy")
     filterset_class = ContactFilterSet
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -24,6 +24,7 @@ from partners.records import selectors, services
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from prm.api import ScopedViewSet
 from prm.filters import IdListFilter, TrueFalseFilter, filter_parameters
+from prm.pagination import CursorPagination
 
 # --- filters --------------------------------------------------------------------------
 
@@ -243,6 +244,8 @@ class MetricViewSet(mixins.ListModelMixin, _RecordViewSet):
     partner_admin_actions = ("create",)
 
     serializer_class = MetricSerializer
+    pagination_class = CursorPagination
+    walk_ordering = ("id",)
     filterset_class = MetricFilterSet
 
     def scoped_queryset(self):

@@ -6,7 +6,6 @@ import csv
 import io
 from collections.abc import Iterator
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import render
@@ -22,6 +21,7 @@ from partners.views.access import (
     can_write,
     portal_view,
 )
+from prm.counting import BoundedPaginator
 
 PAGE_SIZE = 50
 
@@ -165,6 +165,14 @@ def _invalid_filters(request: HttpRequest, form: PartnerFilterForm) -> HttpRespo
     return response
 
 
+def _page_range(page) -> list:
+    """Page links around the current page; past the counted rows the last number is not the end."""
+    numbers = list(page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1))
+    if not page.paginator.count_exact:
+        numbers.append(page.paginator.ELLIPSIS)
+    return numbers
+
+
 @portal_view
 def partner_list(request: HttpRequest) -> HttpResponse:
     """Filtered, sorted, paginated partners: a fixed number of queries whatever the page size.
@@ -175,7 +183,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _invalid_filters(request, form)
     partners = selectors.partner_list(user=request.user, filters=form.filters())
-    page = Paginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(partners, PAGE_SIZE).get_page(request.GET.get("page"))
     context = _list_context(request, form)
     region_names, vertical_names = context["region_names"], context["vertical_names"]
     rows = [
@@ -189,7 +197,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     context |= {
         "page": page,
         "rows": rows,
-        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "page_range": _page_range(page),
         "sort_links": _sort_links(request, context["ordering"]),
         "page_query": _filter_query(request.GET, page=None),
     }

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from prm.api import ScopedViewSet
 from prm.errors import Conflict
 from prm.filters import filter_parameters
+from prm.pagination import CursorPagination
 from programs.strategies.api import serializers as s
 from programs.strategies.api.filters import OutcomeFilterSet, RunFilterSet, StrategyFilterSet
 from programs.strategies.api.permissions import StaffOnlyElseNotFound, StaffOrOwnOutcomesRead
@@ -195,6 +196,8 @@ class OutcomeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Up
 
     serializer_class = s.OutcomeSerializer
     permission_classes = [StaffOrOwnOutcomesRead]
+    pagination_class = CursorPagination
+    walk_ordering = ("id",)
     filterset_class = OutcomeFilterSet
     http_method_names = ["get", "patch", "head", "options"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from partners.views.access import can_write, portal_view
+from prm.counting import BoundedPaginator
 from prm.errors import DomainError
 from programs.strategies.forms import InboxFilterForm, OutcomeCloseForm
 from programs.strategies.models import Outcome
@@ -30,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     outcomes = outcome_list(user=request.user, filters=filters)
     if partner_name:
         outcomes = outcomes.filter(partner__name__icontains=partner_name)
-    page = Paginator(outcomes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(outcomes, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
