@@ -208,7 +208,10 @@ class Outcome(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["strategy", "dedupe_key"], name="outcome_dedupe_per_strategy")]
         indexes = [
-            models.Index(fields=["assignee", "state", "due_on"], name="outcome_inbox"),
+            # the inbox's order (outcome_list: due first, undated last, newest first), so a page of it
+            # is read in order and the walk stops after the page: one's own (mine), everyone's
+            models.Index(fields=["assignee", "state", "due_on", "-created_at", "-id"], name="outcome_inbox_mine"),
+            models.Index(fields=["state", "due_on", "-created_at", "-id"], name="outcome_inbox_all"),
             models.Index(fields=["partner", "state"], name="outcome_partner_state"),
             models.Index(fields=["strategy", "state"], name="outcome_strategy_state"),
         ]
