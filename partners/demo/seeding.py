@@ -21,6 +21,7 @@ from partners.demo.plans import PartnerPlan
 from partners.models import Activity, Contact, Partner, Region, Vertical
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.roles import Role
+from prm.db import analyze
 
 STAGE = "demo_seed_partner"
 LOCK_KEY = "partners.seed_demo"
@@ -82,6 +83,8 @@ def demo_seed(
         with _collector_paused():
             _pipeline(generator.plans(partners), batch_size, writer.write)
         writer.close()
+    if writer.partners:  # after the commit: the pages' plans should count what was just written
+        analyze(Partner, Contact, Activity, *RECORD_MODELS)
     return SeedResult(
         partners=writer.partners,
         contacts=writer.contacts,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from partners.models import Partner
+from prm.db import analyze
 from prm.errors import FieldErrors
 from programs.strategies.facts import partner_facts
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
@@ -243,7 +244,11 @@ def chunk_evaluate(*, chunk_id: int, today: date | None = None) -> bool:
 
 @transaction.atomic
 def run_finish(*, run_id: int) -> bool:
-    """Close what the run no longer produces, then mark it succeeded; once, whoever calls it."""
+    """Close what the run no longer produces, then mark it succeeded; once, whoever calls it.
+
+    After a full live run commits, the outcome table is analysed (once per run, as only one call
+    gets this far), so the inbox's plans count the outcomes the run wrote.
+    """
     run = StrategyRun.objects.select_for_update().select_related("version").get(pk=run_id)
     if run.status != Status.RUNNING or run.chunks_done < run.chunks_total:
         return False
@@ -275,6 +280,9 @@ def run_finish(*, run_id: int) -> bool:
     StrategyRun.objects.filter(pk=run.pk).update(
         status=Status.SUCCEEDED, outcomes_closed=closed, finished_at=timezone.now(), heartbeat_at=timezone.now()
     )
+    if not run.dry_run and run.partner_ids is None:
+        # a full run writes outcomes by the thousand: the planner should know before the inbox asks
+        transaction.on_commit(lambda: analyze(Outcome))
     return True
 
 
