@@ -163,6 +163,8 @@ class Partner(models.Model):
             models.Index(fields=["health_score"], name="partner_health"),
             models.Index(fields=["status", "last_activity_at"], name="partner_status_activity"),
             GinIndex(fields=["search_document"], name="partner_search_gin"),
+            # the dashboard's counts (selectors.partner_summary): one index-only scan, grouped
+            models.Index(fields=["type", "status", "regions"], name="partner_summary"),
         ]
 
     def __str__(self) -> str:

@@ -36,7 +36,7 @@ def _region_groups(by_region: dict[str, int]) -> list[dict]:
 
 @portal_view
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Counts by type, status and region (one aggregate query), each number a link to the list."""
+    """Counts by type, status and region (one grouped query), each number a link to the list."""
     summary = selectors.partner_summary(user=request.user)
     by_type = [
         {"value": value, "label": label, "count": summary.by_type.get(value, 0), "url": _list_url(type=value)}
