@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from partners.models import Partner
@@ -101,6 +101,19 @@ def strategy_list(*, user) -> QuerySet[Strategy]:
     (strategies are the vendor's own rules, never shown to partners' logins)."""
     strategies = Strategy.objects.select_related("current_version").order_by("partner_type", "name")
     return strategies if _is_staff(user) else strategies.none()
+
+
+def strategy_open_outcome_counts(*, strategy_ids: list[int]) -> dict[int, int]:
+    """Open outcomes per strategy (strategy id → count; a strategy without any is left out) in one
+    grouped query. The caller has read the strategies through ``strategy_list``, which is staff-only,
+    and staff see every outcome."""
+    rows = (
+        Outcome.objects.filter(strategy_id__in=strategy_ids, state=Outcome.State.OPEN)
+        .order_by()
+        .values_list("strategy_id")
+        .annotate(count=Count("*"))
+    )
+    return dict(rows)
 
 
 def strategy_versions(*, strategy_id: int) -> QuerySet[StrategyVersion]:
