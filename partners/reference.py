@@ -1,18 +1,23 @@
 """Regions and verticals, read once and kept in the cache.
 
 Every partner list request validates its region and vertical filters and walks the region
-tree; these rows change only when an admin edits them, so they come from the cache (one
-Redis read) instead of two queries per request. Any write to them calls reference_changed().
+tree; these rows change only when an admin edits them, so they come from the cache instead of
+two queries per request: a copy in the process, refreshed from Redis at most once a second
+(a request asks for it several times), which the database fills. Any write to them calls
+reference_changed(); other processes see the change within a second.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 
 CACHE_KEY = "partners:reference:v1"
 CACHE_SECONDS = 600  # a safety net; writes invalidate at once
+LOCAL_SECONDS = 1.0  # how long this process trusts its own copy
+_local: tuple[float, Reference] | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,9 @@ class Reference:
 
 
 def reference() -> Reference:
+    global _local
+    if _local is not None and time.monotonic() - _local[0] < LOCAL_SECONDS:
+        return _local[1]
     cached = cache.get(CACHE_KEY)
     if cached is None:
         from partners.models import Region, Vertical
@@ -50,9 +58,12 @@ def reference() -> Reference:
             verticals=dict(Vertical.objects.order_by("name").values_list("slug", "name")),
         )
         cache.set(CACHE_KEY, cached, CACHE_SECONDS)
+    _local = (time.monotonic(), cached)
     return cached
 
 
 def reference_changed() -> None:
     """Call after any write to regions or verticals."""
+    global _local
+    _local = None
     cache.delete(CACHE_KEY)

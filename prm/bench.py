@@ -1,8 +1,11 @@
-"""`make bench`: the partner list API under load next to a hand-written SQL floor, and the six
-default strategies run live over the same partners by two Celery worker processes.
+"""`make bench`: the partner list API under load, a cursor walk over every partner and the CSV
+export of every partner, each next to its hand-written floor (prm.bench_floors); the six default
+strategies run live by two Celery worker processes; then the manager pages on the data the run
+left (prm.bench_pages).
 
-Runs against its own database (``prm_bench`` on the same server) seeded with 100,000
-partners, served by gunicorn as in production; prints one ``BENCH`` line per workload.
+Runs against its own database on the same server (``prm_bench`` for the default 100,000
+partners, ``prm_bench_<N>`` for ``--partners N``), seeded once and reused by later runs, served
+by gunicorn as in production; prints one ``BENCH`` line per workload.
 
     python -m prm.bench [--partners N] [--requests N] [--concurrency N] [--workers N]
 """
@@ -22,33 +25,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from django.db import connection
-from django.http import HttpRequest, HttpResponse
-
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DB = "prm_bench"
+DEFAULT_PARTNERS = 100_000
+WALK_PAGE_SIZE = 200
 LIST_QUERY = "type=channel&region=EMEA&vertical=healthcare&page_size=50"
-
-FLOOR_SQL = """
-SELECT p.id, p.name, p.legal_name, p.slug, p.website, p.description, p.type, p.status, p.engagement,
-       p.country, p.regions, p.verticals, p.owner_id, u.first_name, u.last_name, u.email,
-       p.health_score, p.created_at, p.updated_at
-FROM partners_partner p LEFT JOIN auth_user u ON u.id = p.owner_id
-WHERE p.type = %s AND p.regions && %s::varchar[] AND p.verticals && %s::varchar[]
-ORDER BY p.name, p.id
-LIMIT 50
-"""
-EMEA = ["EMEA", "WE", "DACH", "NORDICS", "ME", "AF"]
-
-
-def floor_partners(request: HttpRequest) -> HttpResponse:
-    """The floor: one hand-written query for the same page, json.dumps of the rows, no framework."""
-    with connection.cursor() as cursor:
-        cursor.execute(FLOOR_SQL, ["channel", EMEA, ["healthcare"]])
-        columns = [column.name for column in cursor.description]
-        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    return HttpResponse(json.dumps({"results": rows}, default=str), content_type="application/json")
-
 
 # --- the runner -----------------------------------------------------------------------
 
@@ -62,7 +42,11 @@ def _with_redis_db(url: str, db: int) -> str:
     return urlunsplit(urlsplit(url)._replace(path=f"/{db}"))
 
 
-def _create_database(base_url: str) -> None:
+def bench_database(partners: int) -> str:
+    return "prm_bench" if partners == DEFAULT_PARTNERS else f"prm_bench_{partners}"
+
+
+def _create_database(base_url: str, name: str) -> None:
     import psycopg2
 
     parts = urlsplit(base_url)
@@ -73,9 +57,9 @@ def _create_database(base_url: str) -> None:
     )  # fmt: skip
     conn.autocommit = True
     with conn.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     conn.close()
 
 
@@ -123,6 +107,63 @@ def _load(port: int, path: str, headers: dict, *, requests: int, concurrency: in
     if errors:
         raise SystemExit(f"bench: {len(errors)} failed requests, first: {errors[0]}")
     return latencies, wall
+
+
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict) -> tuple[bytes, float]:
+    started = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise SystemExit(f"bench: {response.status} for {path}: {body[:300]!r}")
+    return body, (time.perf_counter() - started) * 1000
+
+
+def _walk(port: int, path: str, headers: dict) -> tuple[int, int, float, str]:
+    """Follow ``next`` from ``path`` to the end on one connection: pages, rows, wall seconds, last page."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    pages = rows = 0
+    started = time.perf_counter()
+    while True:
+        body, _ = _get(conn, path, headers)
+        page = json.loads(body)
+        pages, rows = pages + 1, rows + len(page["results"])
+        if page["next"] is None:
+            conn.close()
+            return pages, rows, time.perf_counter() - started, path
+        path = urlsplit(page["next"])._replace(scheme="", netloc="").geturl()
+
+
+def _repeat(port: int, path: str, headers: dict, times: int) -> list[float]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    latencies = [_get(conn, path, headers)[1] for _ in range(times)]
+    conn.close()
+    return latencies
+
+
+def _download(port: int, path: str, headers: dict) -> tuple[int, float]:
+    """Read a streamed CSV to its end: data rows and wall seconds."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    started = time.perf_counter()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    if response.status != 200:
+        raise SystemExit(f"bench: {response.status} for {path}")
+    lines = 0
+    while chunk := response.read(1 << 16):
+        lines += chunk.count(b"\n")
+    conn.close()
+    return lines - 1, time.perf_counter() - started
+
+
+def _peak_rss_mb(master_pid: int) -> float:
+    """The largest peak resident memory (VmHWM) of the gunicorn master's worker processes."""
+    peaks = []
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        for line in Path(f"/proc/{child}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return max(peaks)
 
 
 def _percentile(values: list[float], pct: float) -> float:
@@ -221,9 +262,31 @@ def _strategies_workload(env: dict, workers: int) -> tuple[int, float, int, int]
     return int(evaluated), float(wall), int(queries), int(chunk_size)
 
 
+SESSION_SCRIPT = """
+from importlib import import_module
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+user = get_user_model().objects.get(email="maria@openprm.local")
+session = import_module(settings.SESSION_ENGINE).SessionStore()
+session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                HASH_SESSION_KEY: user.get_session_auth_hash()})
+session.create()
+print(settings.SESSION_COOKIE_NAME + "=" + session.session_key)
+"""
+
+
+def _session_cookie(env: dict) -> str:
+    """A logged-in manager's session, for the export page (the API uses the token)."""
+    out = subprocess.run([sys.executable, "-c", SESSION_SCRIPT], cwd=ROOT, env=env, check=True, text=True,
+                         capture_output=True)  # fmt: skip
+    return out.stdout.strip().splitlines()[-1]
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m prm.bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--partners", type=int, default=100_000)
+    parser.add_argument("--partners", type=int, default=DEFAULT_PARTNERS)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
@@ -234,22 +297,24 @@ def main(argv: list[str]) -> int:
     base_url = os.environ.get("DATABASE_URL")
     if not base_url:
         raise SystemExit("bench: run through `make bench` (it provides DATABASE_URL and REDIS_URL)")
-    _create_database(base_url)
+    database = bench_database(args.partners)
+    _create_database(base_url, database)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "prm.settings",
-        "DATABASE_URL": _with_database(base_url, BENCH_DB),
+        "DATABASE_URL": _with_database(base_url, database),
         "REDIS_URL": _with_redis_db(os.environ["REDIS_URL"], 4),
         "SECRET_KEY": secrets.token_urlsafe(40),
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
+        "MFA_REQUIRED_FOR_STAFF": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
         "API_THROTTLE_USER": "1000000/min",
         "BENCH_FLOOR": "true",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
     }
-    print(f"bench: database {BENCH_DB}, {args.partners:,} partners", flush=True)
+    print(f"bench: database {database}, {args.partners:,} partners", flush=True)
     _manage(env, "migrate", "--noinput", "-v0")
     _manage(env, "demo_logins")
     started = time.perf_counter()
@@ -260,23 +325,36 @@ def main(argv: list[str]) -> int:
     token = _manage(env, "api_token", "maria@openprm.local", "--name", "bench", "--expires-days", "1", capture=True)
     token = token.strip().splitlines()[-1]
     queries = _queries_per_request(env, token)
+    cookie = _session_cookie(env)
 
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "prm.wsgi:application", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
+         "--workers", str(args.workers), "--timeout", "60", "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
         _wait_for_port(args.port)
         api_headers = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
-        floor_headers = {"Host": "127.0.0.1"}
         api_path, floor_path = f"/api/v1/partners/?{LIST_QUERY}", "/bench/floor/partners/"
-        for path, headers in ((api_path, api_headers), (floor_path, floor_headers)):  # warm every worker
-            _load(args.port, path, headers, requests=args.workers * 20, concurrency=args.concurrency)
+        for path in (api_path, floor_path):  # warm every worker
+            _load(args.port, path, api_headers, requests=args.workers * 20, concurrency=args.concurrency)
         api, api_wall = _load(args.port, api_path, api_headers, requests=args.requests, concurrency=args.concurrency)
-        floor, floor_wall = _load(
-            args.port, floor_path, floor_headers, requests=args.requests, concurrency=args.concurrency
-        )
+        floor, floor_wall = _load(args.port, floor_path, api_headers, requests=args.requests,
+                                  concurrency=args.concurrency)  # fmt: skip
+
+        walk_start = f"/api/v1/partners/?cursor=&page_size={WALK_PAGE_SIZE}"
+        pages, walked, walk_wall, last_page = _walk(args.port, walk_start, api_headers)
+        first_p50 = statistics.median(_repeat(args.port, walk_start, api_headers, 50))
+        last_p50 = statistics.median(_repeat(args.port, last_page, api_headers, 50))
+        floor_pages, floor_walked, floor_walk_wall, _ = _walk(args.port, "/bench/floor/partners/walk/", api_headers)
+        if (floor_pages, floor_walked) != (pages, walked):
+            raise SystemExit(f"bench: the walk floor read {floor_walked} rows, the API walk {walked}")
+
+        csv_rows, csv_wall = _download(args.port, "/partners/export.csv", {"Cookie": cookie, "Host": "127.0.0.1"})
+        csv_rss = _peak_rss_mb(server.pid)
+        floor_csv_rows, floor_csv_wall = _download(args.port, "/bench/floor/partners.csv", api_headers)
+        if csv_rows != floor_csv_rows:
+            raise SystemExit(f"bench: the CSV floor wrote {floor_csv_rows} rows, the export {csv_rows}")
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -288,16 +366,29 @@ def main(argv: list[str]) -> int:
         f"gunicorn {args.workers} workers"
     )
     print(f"  api:   p50 {p50:.2f} ms  p95 {p95:.2f} ms  {rps:.0f} req/s  {queries} queries/request")
-    print(f"  floor: p50 {floor_p50:.2f} ms  p95 {floor_p95:.2f} ms  {floor_rps:.0f} req/s  1 query/request")
+    print(f"  floor: p50 {floor_p50:.2f} ms  p95 {floor_p95:.2f} ms  {floor_rps:.0f} req/s  same token, count, page")
     print(
         f"BENCH partners_list p50_ms={p50:.2f} p95_ms={p95:.2f} rps={rps:.0f} queries={queries} "
         f"floor_p50_ms={floor_p50:.2f} ratio={p50 / floor_p50:.2f}"
     )
+    print(
+        f"BENCH partners_cursor pages={pages} first_p50_ms={first_p50:.2f} last_p50_ms={last_p50:.2f} "
+        f"rows_per_s={walked / walk_wall:.0f} floor_rows_per_s={floor_walked / floor_walk_wall:.0f} "
+        f"ratio={(floor_walked / floor_walk_wall) / (walked / walk_wall):.2f}"
+    )
+    print(
+        f"BENCH partners_csv rows={csv_rows} wall_s={csv_wall:.1f} rows_per_s={csv_rows / csv_wall:.0f} "
+        f"max_rss_mb={csv_rss:.0f} floor_rows_per_s={floor_csv_rows / floor_csv_wall:.0f} "
+        f"ratio={(floor_csv_rows / floor_csv_wall) / (csv_rows / csv_wall):.2f}",
+        flush=True,
+    )
     evaluated, wall, queries_per_chunk, _ = _strategies_workload(env, args.strategy_workers)
     print(
         f"BENCH strategies_run partners={evaluated} wall_s={wall:.1f} partners_per_s={evaluated / wall:.0f} "
-        f"queries_per_chunk={queries_per_chunk}"
+        f"queries_per_chunk={queries_per_chunk}",
+        flush=True,
     )
+    subprocess.run([sys.executable, "-m", "prm.bench_pages"], cwd=ROOT, env=env, check=True)
     return 0
 
 

@@ -21,10 +21,14 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
-if settings.BENCH_FLOOR:  # `make bench` only: the hand-written floor the API is compared with
-    from prm.bench import floor_partners
+if settings.BENCH_FLOOR:  # `make bench` only: the hand-written floors the API and export are compared with
+    from prm import bench_floors
 
-    urlpatterns.append(path("bench/floor/partners/", floor_partners))
+    urlpatterns += [
+        path("bench/floor/partners/", bench_floors.floor_partners),
+        path("bench/floor/partners/walk/", bench_floors.floor_partners_walk),
+        path("bench/floor/partners.csv", bench_floors.floor_partners_csv),
+    ]
 
 handler400 = "prm.views.error_400"
 handler403 = "prm.views.error_403"

@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -95,3 +96,15 @@ def test_make_help_describes_every_target_and_is_the_default():
     assert all(description.strip() for description in lines.values())
     assert default.returncode == 0, default.stderr
     assert default.stdout == listed.stdout
+
+
+def test_gunicorn_serves_with_threaded_workers_from_its_config_file():
+    """A streamed export longer than --timeout must not get its worker killed (gthread heartbeats)."""
+    # when
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "prm.wsgi:application"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    # then
+    config = dict(re.findall(r"^(\w+)\s+= (.*)$", printed, re.MULTILINE))
+    assert (config["worker_class"], config["threads"]) == ("gthread", "4")
