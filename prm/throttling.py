@@ -6,11 +6,23 @@ request, so a client allowed 1,200 a minute costs an ever longer read and write;
 the same at any rate.
 """
 
+import functools
 import time
 
-from django.core.cache import cache
+import redis
+from django.conf import settings
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+
+@functools.cache
+def counters() -> redis.Redis:
+    """The cache's Redis, through one client per process (the cache backend builds one per call)."""
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"], socket_timeout=5, socket_connect_timeout=5)
+
+
+def counter_key(key: str, window: int) -> str:
+    return f"prm:{key}:{window}"
 
 
 class _FixedWindow:
@@ -31,13 +43,10 @@ class _FixedWindow:
         now = time.time()
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        counter = f"{key}:{window}"
-        cache.add(counter, 0, self.duration + 1)
-        try:
-            count = cache.incr(counter)
-        except ValueError:  # expired between the two calls
-            cache.add(counter, 1, self.duration + 1)
-            count = 1
+        pipeline = counters().pipeline(transaction=False)  # one round trip
+        pipeline.set(counter_key(key, window), 0, ex=self.duration + 1, nx=True)
+        pipeline.incr(counter_key(key, window))
+        count = pipeline.execute()[1]
         self.now = now
         return count <= self.num_requests
 

@@ -1,8 +1,13 @@
+import time
+from types import SimpleNamespace
+
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from partners.models import ApiToken
 from partners.services import api_token_create
+from prm.throttling import UserThrottle, counter_key, counters
 
 
 @pytest.fixture
@@ -191,3 +196,21 @@ def test_a_disallowed_host_in_an_api_request_is_a_400_not_a_500(api_client, mana
     response = api_client.get("/api/v1/tokens/?page_size=1", HTTP_HOST="evil.example")
     # then
     assert response.status_code == 400
+
+
+def test_a_client_s_throttle_state_is_one_counter_whatever_its_rate(api_client, manager, settings):
+    # given: a generous rate, many requests
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/min", "user": "5000/min"},
+    }
+    api_client.force_authenticate(manager)
+    first_window = int(time.time() // 60)
+    # when
+    for _ in range(25):
+        assert api_client.get("/api/v1/me/").status_code == 200
+    # then: a count per minute (the requests may straddle two), not a list of 25 request times
+    key = UserThrottle().get_cache_key(SimpleNamespace(user=manager), None)
+    windows = range(first_window, int(time.time() // 60) + 1)
+    assert sum(int(counters().get(counter_key(key, window)) or 0) for window in windows) == 25
+    assert counters().get(key) is None and cache.get(key) is None
