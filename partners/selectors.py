@@ -111,10 +111,9 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
     documents; the owner comes in the same query.
     """
     filters = filters or PartnerFilters()
-    partners = Partner.objects.visible_to(user).select_related("owner").only(*LIST_FIELDS)
     # values of one filter are alternatives (overlap), filters combine (contains): all of
     # it one scan of the facets index
-    required, alternatives = [], []
+    required, conditions = [], []
     groups = [
         [f"type:{value}" for value in filters.type],
         [f"status:{value}" for value in filters.status],
@@ -126,19 +125,17 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
         if len(group) == 1:
             required.extend(group)
         elif group:
-            alternatives.append(group)
+            conditions.append(Q(facets__overlap=group))
     if required:
-        partners = partners.filter(facets__contains=required)
-    for group in alternatives:
-        partners = partners.filter(facets__overlap=group)
-    if filters.owner:
-        partners = partners.filter(owner_id__in=filters.owner)
-    if filters.created_after:
-        partners = partners.filter(created_at__gte=filters.created_after)
-    if filters.updated_after:
-        partners = partners.filter(updated_at__gte=filters.updated_after)
-    if filters.external_id:
-        partners = partners.filter(external_id=filters.external_id)
+        conditions.append(Q(facets__contains=required))
+    for lookup, value in (
+        ("owner_id__in", filters.owner),
+        ("created_at__gte", filters.created_after),
+        ("updated_at__gte", filters.updated_after),
+        ("external_id", filters.external_id),
+    ):
+        if value:
+            conditions.append(Q(**{lookup: value}))
     # every word, as a prefix, must be in the partner's name, legal name or website or in
     # one of its contacts' names or e-mails ("helix ingrid" finds Helix with contact Ingrid)
     matches = Q()
@@ -150,7 +147,9 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
     if domain:  # a domain or URL also finds the partner whose website's host it is (or begins)
         matches |= Q(search_document=SearchQuery(f"'{domain}':*", search_type="raw", config="simple"))
     if matches:
-        partners = partners.filter(matches)
+        conditions.append(matches)
+    # one filter() call: each call clones the whole query
+    partners = Partner.objects.visible_to(user).filter(*conditions).select_related("owner").only(*LIST_FIELDS)
     return partners.order_by(*ORDERINGS.get(filters.ordering, ORDERINGS["name"]))
 
 
