@@ -5,6 +5,7 @@ from django.apps import apps as django_apps
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from partners.reference import reference_changed
 from tests.factories import UserFactory
 
 pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser"]
@@ -12,8 +13,10 @@ pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser"]
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle and rate-limit counters live in the cache; every test starts with none."""
+    """Throttle and rate-limit counters live in the cache; every test starts with none, and with
+    no copy of the reference data kept by the process either."""
     cache.clear()
+    reference_changed()
     yield
 
 
