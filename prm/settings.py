@@ -88,6 +88,11 @@ def _database(url_var: str) -> dict:
     socket_dir = config.get("OPTIONS", {}).pop("host", None)
     if socket_dir:
         config["HOST"] = socket_dir
+    # server-side cursors (the CSV exports) read every row they select, so plan them for the
+    # whole result, not its first tenth; JIT compiling costs these short queries more than it
+    # saves (a second on the strategies page once its tables were analysed)
+    options = config.setdefault("OPTIONS", {})
+    options["options"] = f"-c cursor_tuple_fraction=1.0 -c jit=off {options.get('options', '')}".strip()
     config["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     config["CONN_HEALTH_CHECKS"] = True
     config["ATOMIC_REQUESTS"] = False
