@@ -231,7 +231,7 @@ else:
 """
 
 
-def _strategies_workload(env: dict, workers: int) -> tuple[int, float, int, int]:
+def _strategies_workload(env: dict, workers: int, partners: int) -> tuple[int, float, int, int]:
     """All six default strategies live over the bench partners with ``workers`` worker processes."""
     subprocess.run([sys.executable, "-m", "celery", "-A", "prm", "purge", "-f"], cwd=ROOT, env=env, check=True)
     worker = subprocess.Popen(
@@ -242,7 +242,7 @@ def _strategies_workload(env: dict, workers: int) -> tuple[int, float, int, int]
     try:
         run = subprocess.run(
             [sys.executable, "-c", STRATEGIES_SCRIPT.replace("{measure}", "False")],
-            cwd=ROOT, env=env, text=True, capture_output=True, timeout=900,
+            cwd=ROOT, env=env, text=True, capture_output=True, timeout=max(900, partners // 250),
         )  # fmt: skip
         if run.returncode:
             raise SystemExit(f"bench: the strategy runs failed:\n{run.stderr[-3000:]}")
@@ -383,7 +383,7 @@ def main(argv: list[str]) -> int:
         f"ratio={(floor_csv_rows / floor_csv_wall) / (csv_rows / csv_wall):.2f}",
         flush=True,
     )
-    evaluated, wall, queries_per_chunk, _ = _strategies_workload(env, args.strategy_workers)
+    evaluated, wall, queries_per_chunk, _ = _strategies_workload(env, args.strategy_workers, args.partners)
     print(
         f"BENCH strategies_run partners={evaluated} wall_s={wall:.1f} partners_per_s={evaluated / wall:.0f} "
         f"queries_per_chunk={queries_per_chunk}",
