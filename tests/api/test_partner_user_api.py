@@ -6,7 +6,7 @@ from partners.models import Activity, Contact, Partner, PartnerUser
 from partners.records.models import ReportedMetric
 from partners.services import api_token_create
 from tests.factories import UserFactory
-from tests.partners.factories import PartnerFactory
+from tests.partners.factories import ContactFactory, PartnerFactory
 
 
 @pytest.fixture
@@ -129,3 +129,29 @@ def test_a_partner_token_reads_its_own_records_and_reports_its_metrics(api_clien
     assert theirs.status_code == 400
     assert [row["partner"] for row in listed["results"]] == [helix.pk]
     assert ReportedMetric.objects.filter(partner=nordwind).count() == 1
+
+
+@pytest.mark.parametrize("path", ["/api/v1/partners/", "/api/v1/contacts/", "/api/v1/metrics/"])
+def test_a_partner_token_s_cursor_walk_reads_its_own_organisation_only(api_client, manager, helix, nordwind, path):
+    # given: rows of both organisations, and a manager's cursor into the whole list
+    ContactFactory.create_batch(3, partner=helix)
+    ContactFactory.create_batch(3, partner=nordwind)
+    for partner in (helix, nordwind):
+        ReportedMetric.objects.create(
+            partner=partner, key="csat", period_start="2026-01-01", period_end="2026-01-31", value=4
+        )  # fmt: skip
+    api_client.force_authenticate(manager)
+    managers_next = api_client.get(f"{path}?cursor=&page_size=1").json()["next"]
+    api_client.force_authenticate(None)
+    headers = _token_for(helix, "partner_member")
+    # when: the partner's own walk, one row a page
+    seen, url = [], f"{path}?cursor=&page_size=1"
+    while url:
+        body = api_client.get(url, **headers).json()
+        seen += body["results"]
+        url = body["next"]
+    foreign = api_client.get(managers_next, **headers)
+    # then: its rows only, and the manager's cursor is refused without a row
+    partner_ids = {row["id"] if path.endswith("partners/") else row["partner"] for row in seen}
+    assert seen and partner_ids == {helix.pk}
+    assert (foreign.status_code, list(foreign.json())) == (400, ["cursor"])
