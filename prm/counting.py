@@ -1,4 +1,4 @@
-"""Counts that stop at a cap, so a list's count costs the same at a million rows as at ten thousand.
+"""Counts that stop at a cap, so a list's count stops growing with the rows that match.
 
 An exact ``COUNT(*)`` reads every matching row; past ``settings.LIST_COUNT_CAP`` (default 10,000)
 a list says "10,000+" instead (``count_exact`` false in the API), which is all a person paging
