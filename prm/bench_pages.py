@@ -14,15 +14,12 @@ setting of SECURE_SSL_REDIRECT does not answer every page with a redirect.
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 import statistics
 import time
 from dataclasses import dataclass
 
 FILTERS = "type=channel&region=EMEA&vertical=healthcare"
-CSV_REPEAT = 3  # the whole registry as CSV takes seconds: a few runs give a steady figure
 
 
 @dataclass(frozen=True)
@@ -128,29 +125,16 @@ def measure_pages(repeat: int = 20) -> dict[str, tuple[float, int]]:
     return results
 
 
-def measure_csv_throughput(repeat: int = CSV_REPEAT) -> tuple[int, float, int]:
-    """The unfiltered partner list as CSV: (rows, median milliseconds to the last byte, queries)."""
-    from django.test import override_settings
-
-    admin, _ = _users()
-    with override_settings(MFA_REQUIRED_FOR_STAFF=False):
-        median, queries, body = _measure(_client(admin), "/partners/export.csv", repeat)
-    rows = sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8-sig")))) - 1  # a header line first
-    return max(rows, 0), median, queries
-
-
 def main() -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "prm.settings")
     django.setup()
     results = measure_pages()
-    rows, csv_ms, csv_queries = measure_csv_throughput()
-    rate = rows / (csv_ms / 1000) if csv_ms else 0.0
     figures = " ".join(f"{name}_ms={median:.1f}" for name, (median, _) in results.items())
-    print(f"BENCH pages {figures} csv_rows_per_s={rate:.0f}")
+    print(f"BENCH pages {figures}")
     counts = ", ".join(f"{name} {queries}" for name, (_, queries) in results.items())
-    print(f"pages: queries per request: {counts}; the whole list as CSV: {rows:,} rows, {csv_queries} queries")
+    print(f"pages: queries per request: {counts} (the whole list as CSV is BENCH partners_csv)")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django_countries import countries
 
 from partners import selectors
-from partners.forms import PartnerFilterForm
+from partners.forms import PartnerFilterForm, staff_label
 from partners.models import Partner
 from partners.views.access import (
     _partial_wanted,
@@ -25,6 +25,7 @@ from partners.views.access import (
     portal_view,
 )
 from prm.counting import BoundedPaginator
+from prm.formats import short_date
 
 PAGE_SIZE = 50
 
@@ -189,10 +190,10 @@ def _row(partner: Partner, region_names: dict, vertical_names: dict) -> dict:
         "status": STATUS_LABELS.get(partner.status, partner.status),
         "engagement": ENGAGEMENT_LABELS.get(partner.engagement, partner.engagement),
         "country": _country_names(get_language()).get(partner.country.code, partner.country.code),
-        "owner": (partner.owner.get_full_name() or partner.owner.email) if partner.owner else "",
+        "owner": staff_label(partner.owner) if partner.owner else "",
         "updated_iso": updated.isoformat(),
-        "updated_title": f"{updated.day} {updated:%b %Y, %H:%M} {updated.tzname()}",
-        "updated": f"{updated.day} {updated:%b %Y}",
+        "updated_title": f"{short_date(updated)}, {updated:%H:%M} {updated.tzname()}",
+        "updated": short_date(updated),
         "regions": [(code, region_names.get(code, code)) for code in partner.regions],
         "verticals": [(slug, vertical_names.get(slug, slug)) for slug in partner.verticals],
     }

@@ -35,3 +35,20 @@ def test_swagger_ui_is_served_from_local_static_files(client, db):
     assert [address for address in addresses if not address.startswith("/")] == []
     assert not re.search(r"https?://", html)
     assert client.get("/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_schema_documents_count_exact_and_the_cursor_on_the_lists_that_walk(client, db):
+    # when
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    # then: every paginated list says whether its count is exact
+    pages = {name: body for name, body in schema["components"]["schemas"].items() if name.startswith("Paginated")}
+    assert pages and all("count_exact" in body["properties"] for body in pages.values())
+
+    # and the lists that grow large take ?cursor=, the others do not
+    def parameters(path):
+        return {parameter["name"] for parameter in schema["paths"][path]["get"].get("parameters", [])}
+
+    for path in ("/api/v1/partners/", "/api/v1/contacts/", "/api/v1/outcomes/", "/api/v1/metrics/",
+                 "/api/v1/partners/{id}/timeline/"):  # fmt: skip
+        assert "cursor" in parameters(path), path
+    assert "cursor" not in parameters("/api/v1/tokens/")

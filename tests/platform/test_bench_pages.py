@@ -38,16 +38,3 @@ def test_measure_pages_times_every_page_and_counts_its_queries(settings):
     for name, (median_ms, queries) in results.items():
         assert median_ms > 0, name
         assert queries >= 3, name  # at least the session, the user and the page's own data
-
-
-def test_measure_csv_throughput_reads_the_whole_list(settings):
-    # given
-    settings.ALLOWED_HOSTS = ["127.0.0.1"]
-    UserFactory(role="admin")
-    PartnerFactory.create_batch(4)
-    # when
-    rows, median_ms, queries = bench_pages.measure_csv_throughput(repeat=1)
-    # then
-    assert rows == 4
-    assert median_ms > 0
-    assert queries >= 3

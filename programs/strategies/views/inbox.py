@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from partners.forms import staff_label
 from partners.views.access import can_write, portal_view
 from prm.counting import BoundedPaginator
 from prm.errors import DomainError
+from prm.formats import short_date
 from programs.strategies.forms import InboxFilterForm, OutcomeCloseForm
 from programs.strategies.models import Outcome
 from programs.strategies.selectors import OutcomeFilters, outcome_list
@@ -28,15 +30,14 @@ STATE_LABELS = dict(Outcome.State.choices)
 def _row(outcome: Outcome) -> dict:
     """What a row shows, worked out here: links, labels and dates looked up in the template cost
     about a millisecond a row."""
-    assignee = outcome.assignee
     return {
         "outcome": outcome,
         "kind": KIND_LABELS.get(outcome.kind, outcome.kind),
         "state": STATE_LABELS.get(outcome.state, outcome.state),
         "partner_url": reverse("partner-detail", args=[outcome.partner_id]),
         "strategy_url": reverse("strategy-detail", args=[outcome.strategy_id]),
-        "due": f"{outcome.due_on.day} {outcome.due_on:%b %Y}" if outcome.due_on else "",
-        "assignee": (assignee.get_full_name() or assignee.email) if assignee else "",
+        "due": short_date(outcome.due_on) if outcome.due_on else "",
+        "assignee": staff_label(outcome.assignee) if outcome.assignee else "",
     }
 
 
