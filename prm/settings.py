@@ -143,6 +143,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "partners",
+    "partners.outbox",
+    "partners.webhooks",
+    "partners.notifications",
     "programs",
 ]
 
@@ -267,6 +270,13 @@ REST_FRAMEWORK = {
 LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10_000)
 # how long a successful POST's response is replayed for a retry with the same Idempotency-Key
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+
+# the outbox: events are kept this many days after they were fanned out, then pruned nightly
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# the sweep leaves events younger than this to the dispatcher their own commit queued
+OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=5)
+# after the broker failed to take a message, web processes do not try it again for this long
+BROKER_RETRY_AFTER = env.int("BROKER_RETRY_AFTER", default=10)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenPRM API",

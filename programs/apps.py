@@ -8,12 +8,18 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # programs builds on partners and plugs into it here; partners never imports programs
         from partners.events import partner_changed
+        from partners.outbox.types import register_event_type
         from partners.panels import register_partner_home_panel, register_partner_panel
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
         register_partner_panel("strategies", partner_page_panel)
         register_partner_home_panel("strategies", partner_home_panel)
+        register_event_type(
+            "outcome.created", "A strategy concluded something about a partner: a task, alert, request…"
+        )
+        register_event_type("outcome.closed", "An outcome was done, dismissed, applied, resolved or expired.")
+        register_event_type("run.finished", "A strategy run ended (succeeded, failed or cancelled), with its counts.")
 
 
 def _reevaluate(sender, partner_id: int, **kwargs) -> None:
