@@ -14,9 +14,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from partners.events import timeline_record
+from partners.events import contact_event, partner_event, partner_snapshot, timeline_record
 from partners.logins import audit_record
 from partners.models import Activity, ApiToken, AuditEvent, Contact, Partner, PartnerUser
+from partners.outbox.services import EventDraft, events_record
 from partners.reference import reference
 from partners.roles import Role, role_group, role_of
 from prm.errors import Conflict, PreconditionFailed
@@ -149,6 +150,7 @@ def partner_create(
                 message=f"{partner.get_type_display()} partner created as {partner.get_status_display().lower()}",
                 data={"status": status},
             )
+            partner_event(type="partner.created", partner=partner, actor=actor)
     except IntegrityError as exc:  # a concurrent create took the slug or the external_id
         field = "external_id" if "external_id" in str(exc) else "slug"
         raise ValidationError({field: [f"A partner with this {field} already exists."]}) from exc
@@ -247,6 +249,7 @@ def partner_update(*, partner_id: int, actor, expected_version: int | None = Non
             message="Updated " + ", ".join(field.replace("_", " ") for field in diff),
             data={"changes": diff},
         )
+        partner_event(type="partner.updated", partner=partner, actor=actor, changes=diff)
     if status is not None and status != partner.status:
         partner = partner_change_status(partner_id=partner.pk, actor=actor, status=status)
     return partner
@@ -283,6 +286,7 @@ def partner_change_status(
         message=message,
         data={"from": old, "to": status, "reason": reason},
     )
+    partner_event(type="partner.status_changed", partner=partner, actor=actor, changes={"status": [old, status]})
     return partner
 
 
@@ -323,6 +327,19 @@ def partners_mark_inactive(*, days: int, now=None) -> list[int]:
             data={"from": "active", "to": "inactive", "reason": "inactivity", "days": days},
         )
         for pk in moved
+    )
+    events_record(
+        (
+            EventDraft(
+                type="partner.status_changed",
+                object_type="partner",
+                object_id=partner.pk,
+                partner_id=partner.pk,
+                data={**partner_snapshot(partner), "changes": {"status": {"from": "active", "to": "inactive"}}},
+            )
+            for partner in Partner.objects.filter(pk__in=moved)
+        ),
+        actor=None,
     )
     return moved
 
@@ -366,6 +383,7 @@ def contact_add(
         message=f"Contact {contact.name} added ({contact.get_role_display().lower()})",
         data={"contact": contact.pk, "role": role},
     )
+    contact_event(type="contact.created", contact=contact, actor=actor)
     return contact
 
 
@@ -392,6 +410,7 @@ def contact_update(*, contact_id: int, actor, **changes) -> Contact:
         message=f"Contact {contact.name} updated: " + ", ".join(diff),
         data={"contact": contact.pk, "changes": diff},
     )
+    contact_event(type="contact.updated", contact=contact, actor=actor, changes=diff)
     return contact
 
 
@@ -407,6 +426,7 @@ def contact_remove(*, contact_id: int, actor) -> None:
         message=f"Contact {contact.name} removed",
         data={"name": contact.name, "email": contact.email},
     )
+    contact_event(type="contact.deleted", contact=contact, actor=actor)
     contact.delete()
 
 

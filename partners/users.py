@@ -18,6 +18,7 @@ from partners.invitations.services import (
 )
 from partners.logins import audit_record, sessions_end
 from partners.models import ApiToken, AuditEvent, Partner, PartnerUser
+from partners.outbox.services import event_record
 from partners.querysets import partner_id_of
 from partners.roles import Role, role_group, role_of
 
@@ -210,6 +211,15 @@ def user_deactivate(*, user_id: int, actor, request=None) -> User:
     if user.is_active:
         user.is_active = False
         user.save(update_fields=["is_active"])
+        partner_id = partner_id_of(user)
+        event_record(
+            type="user.deactivated",
+            object_type="user",
+            object_id=user.pk,
+            partner_id=partner_id,
+            data={"id": user.pk, "partner": partner_id, "email": user.email, "role": user_role(user)},
+            actor=actor,
+        )
     revoked, _ = ApiToken.objects.filter(user=user).delete()
     sessions = sessions_end(user)
     invitations_withdraw_open(

@@ -26,6 +26,7 @@ from django.utils import timezone
 from partners.invitations.models import INVITATION_DAYS, Invitation
 from partners.logins import audit_record
 from partners.models import AuditEvent, Partner, PartnerUser
+from partners.outbox.services import event_record
 from partners.querysets import partner_id_of
 from partners.roles import Role, can_change_partner, role_group, role_of
 from prm.errors import Conflict
@@ -262,6 +263,21 @@ def invitation_accept(*, token: str, password: str, name: str, request=None) -> 
             invitation=invitation.pk,
             role=invitation.role,
             partner=invitation.partner_id,
+        )
+        event_record(
+            type="invitation.accepted",
+            object_type="invitation",
+            object_id=invitation.pk,
+            partner_id=invitation.partner_id,
+            data={
+                "id": invitation.pk,
+                "partner": invitation.partner_id,
+                "user": user.pk,
+                "email": invitation.email,
+                "role": invitation.role,
+                "invited_by": invitation.invited_by_id,
+            },
+            actor=user,
         )
     return user
 

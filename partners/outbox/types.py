@@ -44,7 +44,9 @@ for _name, _description in (
     ("partner.status_changed", "A partner moved through its lifecycle (onboarding, active, …)."),
     ("contact.created", "A contact was added to a partner."),
     ("contact.updated", "A contact's details changed."),
+    ("contact.deleted", "A contact was removed from a partner."),
     ("document.uploaded", "A document was uploaded to a partner, by its manager or by the partner."),
+    ("review.recorded", "A business review held with a partner was recorded."),
     ("invitation.accepted", "Someone accepted an invitation and now has a login."),
     ("user.deactivated", "A login was deactivated; its sessions and tokens ended."),
 ):

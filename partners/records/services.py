@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from partners.events import timeline_record
 from partners.models import Activity, Partner
+from partners.outbox.services import event_record
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from prm.errors import Conflict
 
@@ -203,6 +204,31 @@ def _document_data(document: PartnerDocument) -> dict:
     }
 
 
+def _by_partner(actor) -> bool:
+    """Whether a partner login (not staff, not a job) made the change: what closes its requests."""
+    return bool(actor is not None and actor.is_authenticated and not actor.is_staff)
+
+
+def _document_event(document: PartnerDocument, *, actor, replaces: int | None = None) -> None:
+    event_record(
+        type="document.uploaded",
+        object_type="document",
+        object_id=document.pk,
+        partner_id=document.partner_id,
+        data={
+            "id": document.pk,
+            "partner": document.partner_id,
+            "kind": document.kind,
+            "title": document.title,
+            "issued_on": _iso(document.issued_on),
+            "expires_on": _iso(document.expires_on),
+            "replaces": replaces,
+            "by_partner": _by_partner(actor),
+        },
+        actor=actor,
+    )
+
+
 def _expiry(document: PartnerDocument) -> str:
     return f", expires {document.expires_on}" if document.expires_on else ""
 
@@ -238,6 +264,7 @@ def document_add(
                 message=f"{document.get_kind_display()} document “{title}” added{_expiry(document)}",
                 data=_document_data(document),
             )
+            _document_event(document, actor=actor)
     except Exception:
         _discard_file(document)
         raise
@@ -288,6 +315,7 @@ def document_replace(
                 + _expiry(document),
                 data={**_document_data(document), "replaces": old.pk},
             )
+            _document_event(document, actor=actor, replaces=old.pk)
     except Exception:
         _discard_file(document)
         raise
@@ -438,6 +466,20 @@ def review_record(
         kind=Activity.Kind.MEETING,
         message=f"{review.get_kind_display()} held on {held_on}" + (f" with {attendees}" if attendees else ""),
         data={"record": "review", "review": review.pk, "kind": kind, "held_on": _iso(held_on)},
+    )
+    event_record(
+        type="review.recorded",
+        object_type="review",
+        object_id=review.pk,
+        partner_id=partner.pk,
+        data={
+            "id": review.pk,
+            "partner": partner.pk,
+            "kind": kind,
+            "held_on": _iso(held_on),
+            "by_partner": _by_partner(actor),
+        },
+        actor=actor,
     )
     return review
 

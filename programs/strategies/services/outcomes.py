@@ -9,6 +9,7 @@ from django.utils import timezone
 from partners.roles import Role, role_of
 from partners.services import partner_change_status
 from prm.errors import Conflict, FieldErrors
+from programs.strategies.events import outcome_events
 from programs.strategies.models import Outcome
 
 CLOSING_STATES = {Outcome.State.DONE, Outcome.State.DISMISSED}
@@ -44,6 +45,7 @@ def outcome_close(*, outcome_id: int, actor, state: str, note: str = "") -> Outc
     outcome.note = f"{state.capitalize()} by {who}" + (f": {note}" if note else ".")
     outcome.closed_at = timezone.now()
     outcome.save(update_fields=["state", "note", "closed_at", "updated_at"])
+    outcome_events(type="outcome.closed", outcome_ids=[outcome.pk], actor=actor)
     return outcome
 
 
@@ -68,6 +70,7 @@ def outcome_apply(*, outcome_id: int, actor) -> Outcome:
     outcome.note = f"Applied by {(actor.get_full_name() or actor.email) if actor else 'the system'}."
     outcome.closed_at = timezone.now()
     outcome.save(update_fields=["state", "note", "closed_at", "updated_at"])
+    outcome_events(type="outcome.closed", outcome_ids=[outcome.pk], actor=actor)
     return outcome
 
 

@@ -21,6 +21,7 @@ from psycopg2.extras import execute_values
 from partners.models import Partner
 from prm.db import analyze
 from prm.errors import FieldErrors
+from programs.strategies.events import outcome_events, run_finished_event
 from programs.strategies.facts import partner_facts
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
 from programs.strategies.rules import OutcomeDraft, build_rules
@@ -133,12 +134,13 @@ INSERT INTO programs_outcome (partner_id, strategy_id, version_id, run_id, rule_
 VALUES %s
 ON CONFLICT (strategy_id, dedupe_key) DO UPDATE SET run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at
     WHERE programs_outcome.state = 'open'
-RETURNING (xmax = 0)
+RETURNING id, (xmax = 0)
 """
 
 
 def _store_outcomes(run: StrategyRun, produced: list[Produced], owners: dict[int, int | None]) -> tuple[int, int]:
-    """Upsert the drafts on (strategy, dedupe key); returns (created, unchanged)."""
+    """Upsert the drafts on (strategy, dedupe key), recording ``outcome.created`` for the new ones;
+    returns (created, unchanged)."""
     now = timezone.now()
     rows, seen = [], set()
     for item in produced:
@@ -156,8 +158,9 @@ def _store_outcomes(run: StrategyRun, produced: list[Produced], owners: dict[int
         return 0, 0
     with connection.cursor() as cursor:
         inserted = execute_values(cursor.cursor, UPSERT, rows, fetch=True)
-    created = sum(1 for (was_inserted,) in inserted if was_inserted)
-    return created, len(rows) - created
+    created_ids = [pk for pk, was_inserted in inserted if was_inserted]
+    outcome_events(type="outcome.created", outcome_ids=created_ids)
+    return len(created_ids), len(rows) - len(created_ids)
 
 
 def _store_scores(run: StrategyRun, produced: list[Produced], today: date) -> None:
@@ -276,23 +279,30 @@ def run_finish(*, run_id: int) -> bool:
         closed = len(entries)
     else:
         note = f"No longer produced by version {run.version.number} (run {run.pk})."
-        closed = stale.update(state=Outcome.State.RESOLVED, note=note, closed_at=timezone.now())
+        closed_ids = list(stale.select_for_update().values_list("pk", flat=True))
+        closed = Outcome.objects.filter(pk__in=closed_ids).update(
+            state=Outcome.State.RESOLVED, note=note, closed_at=timezone.now()
+        )
+        outcome_events(type="outcome.closed", outcome_ids=closed_ids)
     StrategyRun.objects.filter(pk=run.pk).update(
         status=Status.SUCCEEDED, outcomes_closed=closed, finished_at=timezone.now(), heartbeat_at=timezone.now()
     )
+    run_finished_event(run_id=run.pk)
     if not run.dry_run and run.partner_ids is None:
         # a full run writes outcomes by the thousand: the planner should know before the inbox asks
         transaction.on_commit(lambda: analyze(Outcome))
     return True
 
 
+@transaction.atomic
 def run_cancel(*, run_id: int, actor) -> bool:
     """Stop a queued or running run; chunks not yet evaluated are skipped."""
-    return bool(
-        StrategyRun.objects.filter(pk=run_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
-            status=Status.CANCELLED, finished_at=timezone.now(), error=f"Cancelled by {actor or 'the system'}."
-        )
+    cancelled = StrategyRun.objects.filter(pk=run_id, status__in=[Status.QUEUED, Status.RUNNING]).update(
+        status=Status.CANCELLED, finished_at=timezone.now(), error=f"Cancelled by {actor or 'the system'}."
     )
+    if cancelled:
+        run_finished_event(run_id=run_id)
+    return bool(cancelled)
 
 
 def runs_watch(*, now=None) -> dict[str, int]:
@@ -308,9 +318,11 @@ def runs_watch(*, now=None) -> dict[str, int]:
     for run in StrategyRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER):
         pending = list(run.chunks.filter(status=RunChunk.Status.PENDING))
         if any(chunk.attempts >= MAX_CHUNK_ATTEMPTS for chunk in pending):
-            StrategyRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
-                status=Status.FAILED, finished_at=now, error="A chunk kept failing; see the worker logs."
-            )
+            with transaction.atomic():
+                if StrategyRun.objects.filter(pk=run.pk, status=Status.RUNNING).update(
+                    status=Status.FAILED, finished_at=now, error="A chunk kept failing; see the worker logs."
+                ):
+                    run_finished_event(run_id=run.pk)
             failed += 1
             continue
         RunChunk.objects.filter(pk__in=[chunk.pk for chunk in pending]).update(attempts=F("attempts") + 1)
