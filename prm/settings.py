@@ -278,6 +278,20 @@ OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=5)
 # after the broker failed to take a message, web processes do not try it again for this long
 BROKER_RETRY_AFTER = env.int("BROKER_RETRY_AFTER", default=10)
 
+# webhooks: plain http and private (loopback, LAN) receivers only in development by default, so a
+# receiver beside `make run` works and production refuses both (server-side request forgery)
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", default=DEBUG)
+# after a secret rotation the previous secret keeps signing next to the new one this long
+WEBHOOK_SECRET_ROTATION_HOURS = env.int("WEBHOOK_SECRET_ROTATION_HOURS", default=24)
+# per attempt: seconds to connect and to wait for each read; the whole attempt never takes longer
+# than their sum, however slowly a receiver trickles its answer
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=10.0)
+# deliveries a sender claims at once, and how many it sends in parallel (per worker process)
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=100)
+WEBHOOK_SEND_THREADS = env.int("WEBHOOK_SEND_THREADS", default=32)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "OpenPRM API",
     "DESCRIPTION": "Partner relationship management: partners, strategies, programs and more.",
