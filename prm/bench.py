@@ -1,7 +1,8 @@
 """`make bench`: the partner list API under load, a cursor walk over every partner and the CSV
 export of every partner, each next to its hand-written floor (prm.bench_floors); the six default
 strategies run live by two Celery worker processes; then the manager pages on the data the run
-left (prm.bench_pages).
+left (prm.bench_pages), and 10,000 outbox events delivered to five webhook receivers
+(prm.bench_webhooks).
 
 Runs against its own database on the same server (``prm_bench`` for the default 100,000
 partners, ``prm_bench_<N>`` for ``--partners N``), seeded once and reused by later runs, served
@@ -313,6 +314,9 @@ def main(argv: list[str]) -> int:
         "BENCH_FLOOR": "true",
         "CONN_MAX_AGE": "600",
         "LOG_LEVEL": "WARNING",
+        # the webhook receivers listen on loopback over plain HTTP
+        "WEBHOOK_ALLOW_HTTP": "true",
+        "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
     }
     print(f"bench: database {database}, {args.partners:,} partners", flush=True)
     _manage(env, "migrate", "--noinput", "-v0")
@@ -390,6 +394,7 @@ def main(argv: list[str]) -> int:
         flush=True,
     )
     subprocess.run([sys.executable, "-m", "prm.bench_pages"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "prm.bench_webhooks"], cwd=ROOT, env=env, check=True)
     return 0
 
 

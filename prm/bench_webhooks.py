@@ -102,14 +102,8 @@ def measure_webhooks(*, events: int = EVENTS, subscriptions: int = SUBSCRIPTIONS
             )  # fmt: skip
             process.stdout.readline()  # "ready"
             receivers.append(process)
-            subs.append(
-                subscription_create(
-                    actor=admin,
-                    url=f"http://127.0.0.1:{port}/hook",
-                    event_types=["partner.updated"],
-                    description=f"bench receiver {index}",
-                )  # fmt: skip
-            )
+            url = f"http://127.0.0.1:{port}/hook"
+            subs.append(subscription_create(actor=admin, url=url, event_types=["partner.updated"]))
         worker = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "prm", "worker", "--concurrency", str(WORKER_PROCESSES),
              "--loglevel", "WARNING", "--without-gossip", "--without-mingle"],

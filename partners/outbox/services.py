@@ -90,30 +90,39 @@ def _queue_dispatcher() -> None:
     enqueue(outbox_dispatch_task)
 
 
-def outbox_dispatch(*, batch: int = DISPATCH_BATCH, older_than: timedelta | None = None) -> int:
+def outbox_dispatch(
+    *, batch: int = DISPATCH_BATCH, older_than: timedelta | None = None, retry_failed: bool = False
+) -> int:
     """Fan out every event not fanned out yet, oldest first; returns how many were.
 
     One dispatcher runs at a time (a transaction-level advisory lock), so each object's events
-    reach each channel in the order they happened. A batch's fan-out rows and its
-    ``dispatched_at`` commit together: an event is fanned out once, and a worker lost in the
-    middle leaves the batch for the next dispatcher. ``older_than`` lets the sweep leave fresh
-    events to the dispatcher their own commit queued.
+    reach each channel in the order they happened; a dispatcher that finds the lock taken leaves
+    at once, as the one holding it looks again for new events after each commit. A batch's
+    fan-out rows and its ``dispatched_at`` commit together: an event is fanned out once, and a
+    worker lost in the middle leaves the batch for the next dispatcher. Events whose fan-out
+    failed before wait for the sweep (``retry_failed``), so one bad event cannot keep a
+    dispatcher busy. ``older_than`` lets the sweep leave fresh events to their own dispatcher.
     """
     total = 0
     while True:
+        pending = Event.objects.filter(dispatched_at__isnull=True)
+        if not retry_failed:
+            pending = pending.filter(dispatch_attempts=0)
+        if older_than is not None:
+            pending = pending.filter(created_at__lt=timezone.now() - older_than)
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DISPATCH_LOCK])
-            pending = Event.objects.filter(dispatched_at__isnull=True)
-            if older_than is not None:
-                pending = pending.filter(created_at__lt=timezone.now() - older_than)
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [DISPATCH_LOCK])
+                if not cursor.fetchone()[0]:
+                    return total
             events = list(pending.order_by("id")[:batch])
-            if not events:
-                return total
-            dispatched = _fan_out(events)
-            Event.objects.filter(pk__in=[event.pk for event in dispatched]).update(dispatched_at=timezone.now())
-        total += len(dispatched)
-        if len(events) < batch:
+            if events:
+                dispatched = _fan_out(events)
+                Event.objects.filter(pk__in=[event.pk for event in dispatched]).update(dispatched_at=timezone.now())
+                total += len(dispatched)
+        # after the commit, so events committed while the lock was held (whose own dispatcher
+        # found it taken and left) are seen here
+        if not pending.exists():
             return total
 
 
@@ -147,7 +156,7 @@ def _fan_out(events: list[Event]) -> list[Event]:
 def outbox_sweep() -> int:
     """Beat's safety net: fan out events whose own dispatcher never ran (broker down, worker
     killed). Fresh events are left to their dispatcher for a few seconds."""
-    return outbox_dispatch(older_than=timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS))
+    return outbox_dispatch(older_than=timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS), retry_failed=True)
 
 
 def outbox_prune(*, now=None) -> int:

@@ -139,8 +139,8 @@ def test_an_event_that_keeps_failing_is_given_up_after_the_maximum_attempts(monk
         raise ValueError("broken")
 
     monkeypatch.setattr(outbox_channels, "_CHANNELS", {"broken": broken})
-    # when
-    outbox_dispatch()
+    # when: the sweep retries what failed before
+    outbox_dispatch(retry_failed=True)
     # then
     event.refresh_from_db()
     assert event.dispatched_at is not None
