@@ -165,7 +165,7 @@ def url_check(
     if literal is None and _numeric_host(host):
         raise UrlRefused(f"writes its address as a number in a non-standard form ({host}); use a host name.")
     if literal is not None:
-        addresses = [str(literal)]
+        addresses = [host]  # as written, so the message names what the admin typed
         how = "is"
     else:
         try:
