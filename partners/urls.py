@@ -1,9 +1,10 @@
 """The manager portal's pages (names are global: templates use ``{% url 'partner-list' %}``)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from partners.invitations import views as invitations
 from partners.views import contacts, dashboard, documents, partner_list, partner_pages, tokens
+from partners.webhooks.urls import manager_urlpatterns as webhook_pages
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -33,4 +34,5 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation_accept_page, name="invitation-accept"),
     path("settings/tokens/", tokens.token_list_page, name="settings-tokens"),
     path("settings/tokens/<str:prefix>/revoke/", tokens.token_revoke_page, name="settings-token-revoke"),
+    path("settings/webhooks/", include(webhook_pages)),
 ]

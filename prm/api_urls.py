@@ -13,7 +13,9 @@ from partners.api.views import (
     VerticalViewSet,
 )
 from partners.invitations.api import InvitationViewSet
+from partners.notifications import api as notifications_api
 from partners.records.api import register as register_records
+from partners.webhooks.api import register as register_webhooks
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
 from programs.strategies.api import register as register_strategies
 
@@ -26,9 +28,12 @@ router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("users", UserViewSet, basename="api-user")
 router.register("invitations", InvitationViewSet, basename="api-invitation")
 register_records(router)
+notifications_api.register(router)
+register_webhooks(router)
 register_strategies(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
+    *notifications_api.urlpatterns,
     *router.urls,
 ]
