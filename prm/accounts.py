@@ -3,8 +3,7 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
 
-from prm.mail import email_serialize
-from prm.tasks import email_deliver_task
+from prm.mail import email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -32,6 +31,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Render now, send from a worker once the surrounding transaction commits."""
+        """Render now and queue durably (an OutgoingEmail row in the surrounding transaction); a
+        worker sends it after the commit, or the e-mail sweep does when the broker was down."""
         message = self.render_mail(template_prefix, email, context)
-        email_deliver_task.delay_on_commit(email_serialize(message))
+        email_queue(message)

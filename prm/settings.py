@@ -271,6 +271,11 @@ LIST_COUNT_CAP = env.int("LIST_COUNT_CAP", default=10_000)
 # how long a successful POST's response is replayed for a retry with the same Idempotency-Key
 IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 
+# notifications: the hour (on each user's clock) a daily digest goes out unless the user picks
+# another; an outgoing e-mail (any, queued in prm.mail) is given up after this many failed attempts
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
+NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=10)
+
 # the outbox: events are kept this many days after they were fanned out, then pruned nightly
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
 # the sweep leaves events younger than this to the dispatcher their own commit queued

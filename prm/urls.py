@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("partners.urls")),
     path("", include("programs.urls")),
     path("partner/", include("partners.selfservice.urls")),
+    path("notifications/", include("partners.notifications.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("prm.api_urls")),

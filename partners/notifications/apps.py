@@ -7,3 +7,9 @@ class NotificationsConfig(AppConfig):
     name = "partners.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self) -> None:
+        from partners.notifications.fanout import notifications_fan_out
+        from partners.outbox.channels import register_channel
+
+        register_channel("notifications", notifications_fan_out)

@@ -2,11 +2,13 @@
 is covered without anyone remembering to: one guarded base, and bad query strings answered with a
 400 naming the parameter — never a 500, never a silently widened list."""
 
+import uuid
 from datetime import date
 
 import pytest
 
 from partners.invitations.models import Invitation
+from partners.notifications.models import EmailBounce, Notification
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create, contact_add
 from prm.api import ScopedViewSet
@@ -52,6 +54,10 @@ def every_list_has_rows(admin_user, manager):
     )  # fmt: skip
     Invitation.objects.create(email="new@helix.example", role="partner_member", partner=partner)
     api_token_create(user=admin_user)
+    Notification.objects.create(
+        user=admin_user, event_uid=uuid.uuid4(), event_type="run.finished", category="runs", delivery="off", title="Run"
+    )
+    EmailBounce.objects.create(email="bounced@helix.example")
 
 
 def _parameters(viewset) -> list[str]:
