@@ -46,7 +46,7 @@ class Reply:
 
 class Receiver:
     """A tiny threaded HTTP/1.1 server on 127.0.0.1 that records every request and answers as
-    ``reply`` (a Reply, or a function of the request number returning one) says."""
+    ``reply`` (a Reply, or a function of the Received request returning one) says."""
 
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -64,10 +64,10 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
+                request = Received(self.path, dict(self.headers.items()), body)
                 with receiver._lock:
-                    receiver.received.append(Received(self.path, dict(self.headers.items()), body))
-                    number = len(receiver.received)
-                reply = receiver.reply(number) if callable(receiver.reply) else receiver.reply
+                    receiver.received.append(request)
+                reply = receiver.reply(request) if callable(receiver.reply) else receiver.reply
                 if reply.hang:
                     receiver.released.wait(60)
                     return
