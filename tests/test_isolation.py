@@ -13,8 +13,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from partners.invitations.models import Invitation
 from partners.models import Activity, Contact, PartnerUser
+from partners.outbox.services import event_record
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
+from partners.webhooks.models import WebhookDelivery, WebhookSubscription
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
@@ -87,7 +89,19 @@ def two_partners():
     PartnerUser.objects.create(user=bravo_user, partner=bravo, role="partner_admin")
     token, _ = api_token_create(user=bravo_user)
     invitation = Invitation.objects.create(email=f"{SECRET}@bravo.example", role="partner_member", partner=bravo)
+    hook = WebhookSubscription.objects.create(
+        url="https://93.184.216.34/bravo",
+        event_types=["partner.*"],
+        partner=bravo,
+        description=SECRET,
+        secret="whsec_b",
+    )
+    event = event_record(
+        type="partner.updated", object_type="partner", object_id=bravo.pk, partner_id=bravo.pk, data={}
+    )
+    delivery = WebhookDelivery.objects.create(subscription=hook, event=event, object_key="b", state="failed")
     ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, invitation.pk, *(record.pk for record in records)]
+    ids += [hook.pk, delivery.pk]
     values = {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key], "external_id": ["crm-bravo"]}
     return alpha, bravo, values
 
@@ -158,6 +172,8 @@ def _bravo_state(bravo) -> tuple:
         list(PartnerDocument.objects.filter(partner=bravo).values_list("id", "replaced_by")),
         list(Invitation.objects.filter(partner=bravo).values_list("id", "revoked_at")),
         PartnerUser.objects.filter(partner=bravo).count(),
+        list(WebhookSubscription.objects.filter(partner=bravo).values_list("description", "secret", "paused_at")),
+        list(WebhookDelivery.objects.filter(subscription__partner=bravo).values_list("state", "next_attempt_at")),
     )
 
 
@@ -207,4 +223,7 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     assert f"/api/v1/outcomes/?partner={bravo.pk}" in found
     assert f"/api/v1/invitations/{invitation.pk}/" in found
     assert "/partner/users/" in found
+    hook = WebhookSubscription.objects.get(partner=bravo)  # and its webhook subscription, which it manages
+    assert f"/api/v1/webhooks/{hook.pk}/" in found
+    assert f"/partner/webhooks/{hook.pk}/" in found
     assert errors == []
