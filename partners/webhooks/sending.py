@@ -74,6 +74,8 @@ ERROR_KEPT = 500
 RUN_MAX = 20
 # a sender stops looping after this long and queues a successor (task time limits stay far away)
 LOOP_SECONDS = 120
+# a lease outlasts the longest run's attempts by this much (then the sweep may send them again)
+LEASE_MARGIN_SECONDS = 10
 # resolved addresses are reused this long (the connection goes to the checked address anyway)
 RESOLVE_CACHE_SECONDS = 30
 USER_AGENT = "OpenPRM-Webhooks/1"
@@ -411,7 +413,7 @@ def _claim(*, limit: int) -> list[list[WebhookDelivery]]:
             return []
         longest = max(len(run) for run in runs.values())
         per_attempt = float(settings.WEBHOOK_CONNECT_TIMEOUT) + float(settings.WEBHOOK_READ_TIMEOUT)
-        lease = now + timedelta(seconds=per_attempt * longest + 60)
+        lease = now + timedelta(seconds=per_attempt * longest + LEASE_MARGIN_SECONDS)
         WebhookDelivery.objects.filter(pk__in=ids).update(claimed_until=lease)
     loaded = {
         delivery.pk: delivery

@@ -1,8 +1,8 @@
 """Loopback receivers for webhook tests, and settings that let deliveries reach them.
 
 The real worker (tests/fixtures/worker.py) inherits this process's environment when it starts:
-the two variables below let it deliver to the loopback receivers of these tests, as `make run`
-(DEBUG on) does. Tests in this process turn the guard on and off with the ``settings`` fixture.
+the variables below let it deliver to the loopback receivers of these tests, as `make run`
+(DEBUG on) does, with short timeouts. Tests in this process turn the guard on and off with the ``settings`` fixture.
 """
 
 import json
@@ -18,6 +18,9 @@ from partners.webhooks.sending import resolve_cache_clear
 
 os.environ.setdefault("WEBHOOK_ALLOW_HTTP", "true")
 os.environ.setdefault("WEBHOOK_ALLOW_PRIVATE_TARGETS", "true")
+# short attempts, so a killed sender's lease (its attempts' time and a margin) ends within a test
+os.environ.setdefault("WEBHOOK_CONNECT_TIMEOUT", "2")
+os.environ.setdefault("WEBHOOK_READ_TIMEOUT", "3")
 
 
 @dataclass
