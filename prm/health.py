@@ -6,6 +6,8 @@ must not depend on ALLOWED_HOSTS or TLS settings meant for people.
 
 import logging
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 
@@ -23,9 +25,16 @@ def _check_database() -> None:
 
 
 def _check_broker() -> None:
-    with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
+    """One PING, given up after REDIS_TIMEOUT whether the broker refuses or hangs."""
+    timeout = settings.REDIS_TIMEOUT
+    quick = {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry_on_timeout": False, "max_retries": 0}
+    with celery_app.connection_for_write(transport_options=quick) as conn:
         conn.default_channel.client.ping()
+
+
+def _check_cache() -> None:
+    """One PING of the cache's Redis (the cache itself fails open, so asking it proves nothing)."""
+    caches["default"].ping()
 
 
 def liveness() -> JsonResponse:
@@ -34,9 +43,10 @@ def liveness() -> JsonResponse:
 
 
 def readiness() -> JsonResponse:
-    """The database and the broker both answer; 503 names what does not."""
+    """The database, the broker and the cache answer; 503 names what does not, within about
+    twice REDIS_TIMEOUT when Redis is down or hung (the site itself keeps working without it)."""
     checks = {}
-    for name, check in (("database", _check_database), ("broker", _check_broker)):
+    for name, check in (("database", _check_database), ("broker", _check_broker), ("cache", _check_cache)):
         try:
             check()
             checks[name] = "ok"

@@ -8,6 +8,10 @@ A successful (2xx) response is kept for ``IDEMPOTENCY_KEY_HOURS``; a failed one 
 it created nothing and the retry may run again. While the first request runs, a retry is answered
 409 with ``Retry-After``; the same key with a different body is a 422. The claim is an atomic
 ``SET NX`` in the cache (Redis).
+
+The cache fails open (prm/cache.py): while Redis is down or hung, the claim is granted and nothing
+is kept, so a request is handled as if it carried no key (no replay, no 409) after a warning in
+the log, never refused or failed for want of Redis.
 """
 
 from __future__ import annotations

@@ -109,13 +109,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL")
 CACHE_URL = env.str("CACHE_URL", default=_redis_db(REDIS_URL, 1))
+# Redis is never worth failing a request for: the cache, the throttles and publishing a task give
+# up after this many seconds (connect, and each reply) and go on without it (prm/cache.py,
+# prm/broker.py); workers wait longer for their broker (prm/celery.py)
+REDIS_TIMEOUT = env.float("REDIS_TIMEOUT", default=0.5)
+# after the cache failed, it is not tried again for this many seconds (a hung Redis would cost
+# every request a timeout)
+CACHE_RETRY_AFTER = env.int("CACHE_RETRY_AFTER", default=5)
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "prm.cache.FailOpenRedisCache",
         "LOCATION": CACHE_URL,
         "KEY_PREFIX": "prm",
-        "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+        "OPTIONS": {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT},
     }
 }
 
@@ -322,10 +329,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # a task not acknowledged within this window (its worker died) is delivered again;
     # it must stay above the hard time limit so a slow task is never run twice at once
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+    # web processes only publish, and a request must not wait on the broker: give up fast and
+    # once, without reconnecting for broker_connection_timeout (prm.broker leaves the work to a
+    # sweep); workers, which wait on BRPOP, take WORKER_BROKER_TIMEOUTS instead (prm/celery.py)
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "retry_on_timeout": False,
+    "max_retries": 0,
+    "health_check_interval": 25,
+}
+WORKER_BROKER_TIMEOUTS = {
     "socket_timeout": 10,
     "socket_connect_timeout": 5,
     "retry_on_timeout": True,
-    "health_check_interval": 25,
+    "max_retries": None,
 }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

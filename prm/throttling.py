@@ -4,6 +4,10 @@ A fixed window per client: one counter per rate period, raised with an atomic in
 own throttles keep a list of every request's time in the period and write it back whole on each
 request, so a client allowed 1,200 a minute costs an ever longer read and write; a counter costs
 the same at any rate.
+
+Throttling protects the site; it is not worth failing a request for. With Redis down or hung the
+request is allowed after at most ``REDIS_TIMEOUT`` (a warning is logged), and Redis is skipped
+for ``CACHE_RETRY_AFTER`` seconds through the cache's breaker (prm/cache.py).
 """
 
 import functools
@@ -14,11 +18,33 @@ from django.conf import settings
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
+from prm.cache import UNAVAILABLE, redis_breaker
+
 
 @functools.cache
 def counters() -> redis.Redis:
     """The cache's Redis, through one client per process (the cache backend builds one per call)."""
-    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"], socket_timeout=5, socket_connect_timeout=5)
+    options = settings.CACHES["default"].get("OPTIONS", {})
+    return redis.Redis.from_url(
+        settings.CACHES["default"]["LOCATION"],
+        socket_timeout=options.get("socket_timeout", settings.REDIS_TIMEOUT),
+        socket_connect_timeout=options.get("socket_connect_timeout", settings.REDIS_TIMEOUT),
+    )
+
+
+def _count(key: str, window: int, duration: int) -> int | None:
+    """This request's number in its window; None when Redis cannot say (the request is allowed)."""
+    breaker = redis_breaker(settings.CACHES["default"]["LOCATION"])
+    if breaker.is_open():
+        return None
+    pipeline = counters().pipeline(transaction=False)  # one round trip
+    pipeline.set(counter_key(key, window), 0, ex=duration + 1, nx=True)
+    pipeline.incr(counter_key(key, window))
+    try:
+        return pipeline.execute()[1]
+    except UNAVAILABLE as exc:
+        breaker.trip(exc, retry_after=settings.CACHE_RETRY_AFTER, consequence="requests are not throttled")
+        return None
 
 
 def counter_key(key: str, window: int) -> str:
@@ -43,12 +69,9 @@ class _FixedWindow:
         now = time.time()
         window = int(now // self.duration)
         self.window_ends = (window + 1) * self.duration
-        pipeline = counters().pipeline(transaction=False)  # one round trip
-        pipeline.set(counter_key(key, window), 0, ex=self.duration + 1, nx=True)
-        pipeline.incr(counter_key(key, window))
-        count = pipeline.execute()[1]
         self.now = now
-        return count <= self.num_requests
+        count = _count(key, window, self.duration)
+        return count is None or count <= self.num_requests
 
     def wait(self):
         return max(0.0, self.window_ends - self.now)

@@ -9,12 +9,12 @@ def test_liveness_answers_without_touching_the_database(client):
     assert response.json() == {"status": "ok"}
 
 
-def test_readiness_checks_the_database_and_the_broker(client, db):
+def test_readiness_checks_the_database_the_broker_and_the_cache(client, db):
     # when
     response = client.get("/readyz/")
     # then
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok", "cache": "ok"}}
 
 
 def test_readiness_is_503_when_the_broker_is_down(client, db, monkeypatch):
@@ -24,7 +24,7 @@ def test_readiness_is_503_when_the_broker_is_down(client, db, monkeypatch):
     response = client.get("/readyz/")
     # then
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "broker": "unavailable"}
+    assert response.json()["checks"] == {"database": "ok", "broker": "unavailable", "cache": "ok"}
 
 
 def test_probes_by_ip_over_plain_http_are_answered(settings, client, db):

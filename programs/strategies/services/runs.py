@@ -19,6 +19,7 @@ from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from partners.models import Partner
+from prm.broker import enqueue, enqueue_on_commit
 from prm.db import analyze
 from prm.errors import FieldErrors
 from programs.strategies.events import outcome_events, run_finished_event
@@ -29,6 +30,9 @@ from programs.strategies.selectors import strategy_partners
 from programs.strategies.services.publish import rules_errors
 
 STALE_AFTER = timedelta(minutes=5)
+# a run still queued after this long lost its run_plan message (the broker was down when it was
+# queued, or lost it); the watchdog sends it again (a second message is harmless: the plan claims once)
+QUEUED_STALE_AFTER = timedelta(minutes=1)
 MAX_CHUNK_ATTEMPTS = 5
 Status = StrategyRun.Status
 
@@ -81,7 +85,7 @@ def run_start(
         return StrategyRun.objects.get(
             strategy=strategy, dry_run=False, partner_ids__isnull=True, status__in=[Status.QUEUED, Status.RUNNING]
         )
-    run_plan_task.delay_on_commit(run.pk)
+    enqueue_on_commit(run_plan_task, run.pk)  # without the broker the run waits, queued, for runs_watch
     return run
 
 
@@ -110,9 +114,9 @@ def run_plan(*, run_id: int) -> int:
     )
     StrategyRun.objects.filter(pk=run_id).update(partners_total=len(ids), chunks_total=len(chunks))
     for chunk in chunks:
-        chunk_evaluate_task.delay_on_commit(chunk.pk)
+        enqueue_on_commit(chunk_evaluate_task, chunk.pk)  # a lost chunk is resumed by runs_watch
     if not chunks:
-        run_finish_task.delay_on_commit(run_id)
+        enqueue_on_commit(run_finish_task, run_id)
     return len(chunks)
 
 
@@ -241,7 +245,7 @@ def chunk_evaluate(*, chunk_id: int, today: date | None = None) -> bool:
         )
         done, total = StrategyRun.objects.filter(pk=run.pk).values_list("chunks_done", "chunks_total").get()
         if done >= total:
-            run_finish_task.delay_on_commit(run.pk)
+            enqueue_on_commit(run_finish_task, run.pk)
     return True
 
 
@@ -306,15 +310,17 @@ def run_cancel(*, run_id: int, actor) -> bool:
 
 
 def runs_watch(*, now=None) -> dict[str, int]:
-    """Find runs whose chunks stopped reporting: queue their pending chunks again, or fail them
-    when a chunk keeps failing. A run is never left "running" forever."""
+    """Find runs that stopped moving: plan the runs whose plan message was lost (the broker was down
+    when they were queued), queue the pending chunks of running runs again, or fail a run when a
+    chunk keeps failing. A run is never left "queued" or "running" forever. A message the broker
+    does not take costs nothing: no attempt is counted and the next watch tries again."""
     from programs.strategies.tasks import chunk_evaluate_task, run_finish_task, run_plan_task
 
     now = now or timezone.now()
     resumed = failed = 0
-    for run in StrategyRun.objects.filter(status=Status.QUEUED, created_at__lt=now - STALE_AFTER):
-        run_plan_task.delay(run.pk)
-        resumed += 1
+    for run in StrategyRun.objects.filter(status=Status.QUEUED, created_at__lt=now - QUEUED_STALE_AFTER):
+        if enqueue(run_plan_task, run.pk):
+            resumed += 1
     for run in StrategyRun.objects.filter(status=Status.RUNNING, heartbeat_at__lt=now - STALE_AFTER):
         pending = list(run.chunks.filter(status=RunChunk.Status.PENDING))
         if any(chunk.attempts >= MAX_CHUNK_ATTEMPTS for chunk in pending):
@@ -325,11 +331,12 @@ def runs_watch(*, now=None) -> dict[str, int]:
                     run_finished_event(run_id=run.pk)
             failed += 1
             continue
-        RunChunk.objects.filter(pk__in=[chunk.pk for chunk in pending]).update(attempts=F("attempts") + 1)
+        sent = [chunk.pk for chunk in pending if enqueue(chunk_evaluate_task, chunk.pk)]
+        if not pending and enqueue(run_finish_task, run.pk):
+            sent = [run.pk]
+        if not sent:
+            continue  # the broker took nothing: no attempt counted, the next watch tries again
+        RunChunk.objects.filter(pk__in=sent if pending else []).update(attempts=F("attempts") + 1)
         StrategyRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
-        for chunk in pending:
-            chunk_evaluate_task.delay(chunk.pk)
-        if not pending:
-            run_finish_task.delay(run.pk)
         resumed += 1
     return {"resumed": resumed, "failed": failed}
