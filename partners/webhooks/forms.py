@@ -5,22 +5,29 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from partners.forms import BootstrapFormMixin
 from partners.webhooks.selectors import webhook_event_types
+from partners.webhooks.ssrf import UrlRefused, url_check
 
 EVERY_EVENT = "*"
 
 
 def url_help() -> str:
     """What the endpoint must be, as this installation's settings say."""
-    scheme = "https (or http, allowed here for development)" if settings.WEBHOOK_ALLOW_HTTP else "https"
-    where = (
-        "private addresses are allowed here for development, cloud metadata addresses never"
-        if settings.WEBHOOK_ALLOW_PRIVATE_TARGETS
-        else "loopback, private and link-local addresses are refused"
-    )
-    return f"Events are POSTed here, signed (Standard Webhooks). It must be {scheme}; {where}."
+    allowed = [
+        what
+        for what, on in (
+            ("plain http", settings.WEBHOOK_ALLOW_HTTP),
+            ("private addresses", settings.WEBHOOK_ALLOW_PRIVATE_TARGETS),
+        )
+        if on
+    ]
+    text = "Events are POSTed here, signed (Standard Webhooks). It must be https on a public address"
+    if allowed:
+        return f"{text}; development settings here also allow {' and '.join(allowed)} (cloud metadata never)."
+    return f"{text}: loopback, private and link-local addresses are refused."
 
 
 class SubscriptionForm(BootstrapFormMixin, forms.Form):
@@ -62,6 +69,16 @@ class SubscriptionForm(BootstrapFormMixin, forms.Form):
                 choices.append((value, value))
         self.fields["event_types"].choices = choices
 
+    def clean_url(self) -> str:
+        """The address guard's answer next to the field even when other fields fail too (the
+        service checks again when it saves)."""
+        url = self.cleaned_data["url"].strip()
+        try:
+            url_check(url)
+        except UrlRefused as exc:
+            raise forms.ValidationError(f"The URL {exc.message}") from None
+        return url
+
     def event_groups(self) -> list[dict]:
         """The checkboxes as ``[{"object", "wildcard", "types": [(box, description)]}]`` after the
         "every event" box (``every``), for the template's columns."""
@@ -87,9 +104,16 @@ class SubscriptionForm(BootstrapFormMixin, forms.Form):
 
 
 class RedeliverSinceForm(BootstrapFormMixin, forms.Form):
+    """A time read in the site's time zone, which the help text names."""
+
     since = forms.DateTimeField(
         label="Events since",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text="Every delivery of an event recorded at or after this time is sent again (your time zone).",
+        help_text="Every delivery of an event recorded at or after this time is sent again.",
         error_messages={"required": "Give a date and time.", "invalid": "Give a date and time, e.g. 2026-12-01 09:00."},
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        self.fields["since"].help_text = f"{self.fields['since'].help_text} Time zone: {zone}."
