@@ -105,7 +105,7 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
 
 
-def email_send(*, key: str) -> bool:
+def email_send(*, key: str, now=None) -> bool:
     """Send the queued message ``key`` if it is due and nobody else is sending it; True when sent.
 
     The row is claimed by a conditional UPDATE (its attempt count moves on and its next attempt is
@@ -117,7 +117,7 @@ def email_send(*, key: str) -> bool:
     from partners.notifications.models import OutgoingEmail
 
     row = OutgoingEmail.objects.filter(key=key).first()
-    now = timezone.now()
+    now = now or timezone.now()
     if row is None or row.state != OutgoingEmail.State.PENDING or row.next_attempt_at > now:
         return False
     claimed = OutgoingEmail.objects.filter(pk=row.pk, state=OutgoingEmail.State.PENDING, attempts=row.attempts).update(
@@ -181,9 +181,9 @@ def _message(payload: dict) -> EmailMultiAlternatives:
     return message
 
 
-def emails_send(*, keys: list[str]) -> int:
-    """Send each of ``keys`` that is still due (see ``email_send``); returns how many were sent."""
-    return sum(email_send(key=key) for key in keys)
+def emails_send(*, keys: list[str], now=None) -> int:
+    """Send each of ``keys`` that is still due at ``now`` (see ``email_send``); returns how many were sent."""
+    return sum(email_send(key=key, now=now) for key in keys)
 
 
 def emails_sweep(*, now=None) -> int:
@@ -201,7 +201,7 @@ def emails_sweep(*, now=None) -> int:
         )
         if not keys:
             return sent
-        sent += emails_send(keys=keys)
+        sent += emails_send(keys=keys, now=now)
         if len(keys) < SWEEP_BATCH:
             return sent
 

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from partners.invitations.models import Invitation
 from partners.models import Activity, Contact, PartnerUser
+from partners.notifications.models import Notification
 from partners.outbox.services import event_record
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
@@ -102,6 +103,11 @@ def two_partners():
     delivery = WebhookDelivery.objects.create(subscription=hook, event=event, object_key="b", state="failed")
     ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, invitation.pk, *(record.pk for record in records)]
     ids += [hook.pk, delivery.pk]
+    notification = Notification.objects.create(
+        user=bravo_user, event_uid=event.uid, event_type="outcome.created", category="requests",
+        delivery="immediately", partner_id=bravo.pk, title=f"Request {SECRET}", link="/partner/",
+    )  # fmt: skip
+    ids += [notification.pk]
     values = {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key], "external_id": ["crm-bravo"]}
     return alpha, bravo, values
 
@@ -117,7 +123,14 @@ def alpha_user(two_partners, request):
 
 # routes whose parameters are not ids of B's objects: signed keys of e-mailed links, and the codes
 # of reference data every login shares (writes there are an administrator's, a 403 for anyone else)
-KEY_ROUTES = ("accounts/", "invitations/", "api/v1/regions/", "api/v1/verticals/", "api/v1/rule-kinds/")
+KEY_ROUTES = (
+    "accounts/",
+    "invitations/",
+    "notifications/unsubscribe/",
+    "api/v1/regions/",
+    "api/v1/verticals/",
+    "api/v1/rule-kinds/",
+)
 
 
 def _not_found(method: str, response) -> bool:
@@ -226,4 +239,7 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     hook = WebhookSubscription.objects.get(partner=bravo)  # and its webhook subscription, which it manages
     assert f"/api/v1/webhooks/{hook.pk}/" in found
     assert f"/partner/webhooks/{hook.pk}/" in found
+    notification = Notification.objects.get(user__partner_user__partner=bravo)  # and its own notifications
+    assert f"/api/v1/notifications/{notification.pk}/" in found
+    assert "/partner/notifications/" in found
     assert errors == []
