@@ -8,6 +8,7 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # programs builds on partners and plugs into it here; partners never imports programs
         from partners.events import partner_changed
+        from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
         from partners.panels import register_partner_home_panel, register_partner_panel
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
@@ -20,9 +21,17 @@ class ProgramsConfig(AppConfig):
         )
         register_event_type("outcome.closed", "An outcome was done, dismissed, applied, resolved or expired.")
         register_event_type("run.finished", "A strategy run ended (succeeded, failed or cancelled), with its counts.")
+        # a request to a partner is resolved by what the partner does (an upload, a recorded review)
+        register_channel("strategies", _resolve_partner_requests)
 
 
 def _reevaluate(sender, partner_id: int, **kwargs) -> None:
     from programs.strategies.services import partner_changed
 
     partner_changed(partner_id=partner_id)
+
+
+def _resolve_partner_requests(events: list) -> None:
+    from programs.strategies.services import partner_requests_resolve
+
+    partner_requests_resolve(events=events)

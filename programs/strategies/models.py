@@ -212,6 +212,17 @@ class Outcome(models.Model):
             # is read in order and the walk stops after the page: one's own (mine), everyone's
             models.Index(fields=["assignee", "state", "due_on", "-created_at", "-id"], name="outcome_inbox_mine"),
             models.Index(fields=["state", "due_on", "-created_at", "-id"], name="outcome_inbox_all"),
+            # the inbox's "waiting on partners": open requests addressed to partners, in the same order
+            models.Index(
+                fields=["assignee", "due_on", "-created_at", "-id"],
+                condition=Q(state="open", audience="partner"),
+                name="outcome_waiting_mine",
+            ),
+            models.Index(
+                fields=["due_on", "-created_at", "-id"],
+                condition=Q(state="open", audience="partner"),
+                name="outcome_waiting_all",
+            ),
             models.Index(fields=["partner", "state"], name="outcome_partner_state"),
             models.Index(fields=["strategy", "state"], name="outcome_strategy_state"),
         ]

@@ -4,14 +4,16 @@ that user may see: strategies and runs are staff-only, outcomes follow partner v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import CharField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Concat
+from django.db.models.lookups import EndsWith, Exact, IsNull, LessThan
 from django.utils import timezone
 
-from partners.models import Partner
-from partners.selectors import region_descendants
+from partners.models import Contact, Partner
+from partners.selectors import contact_list, region_descendants
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, Strategy, StrategyRun, StrategyVersion
 from programs.strategies.rules import RULES, build_rules
 
@@ -94,6 +96,122 @@ def outcome_list(*, user, filters: OutcomeFilters | None = None) -> QuerySet[Out
     if filters.due_before:
         outcomes = outcomes.filter(due_on__lte=filters.due_before)
     return outcomes.order_by(F("due_on").asc(nulls_last=True), "-created_at", "-id")
+
+
+# --- the inbox: the manager's own outcomes, and the requests waiting on partners ---------------
+
+# A rule that asks the partner (``ask_partner``) writes two outcomes about one thing: the manager's
+# task or alert, and the partner's request, whose dedupe key is the task's plus this suffix.
+PARTNER_SIDE = ":partner"
+# how long a partner has to answer a request that carries no due date (documents to upload)
+PARTNER_ANSWER_DAYS = 14
+
+
+def _answer_cutoff(today: date) -> datetime:
+    """Requests without a due date asked before this moment are late."""
+    return timezone.make_aware(datetime.combine(today - timedelta(days=PARTNER_ANSWER_DAYS), time.min))
+
+
+def _late(today: date, outer: bool = False) -> Q:
+    """A partner request past its time: its due date, or PARTNER_ANSWER_DAYS after it was asked
+    (``outer``: the request is the outer query's row, seen from a subquery)."""
+    if outer:
+        due_on, created_at = OuterRef("due_on"), OuterRef("created_at")
+        return Q(LessThan(due_on, today)) | Q(IsNull(due_on, True), LessThan(created_at, _answer_cutoff(today)))
+    return Q(due_on__lt=today) | Q(due_on__isnull=True, created_at__lt=_answer_cutoff(today))
+
+
+def _in_time(today: date) -> Q:
+    return Q(due_on__gte=today) | Q(due_on__isnull=True, created_at__gte=_answer_cutoff(today))
+
+
+def answer_due_on(outcome: Outcome) -> date:
+    """The day a partner request should be answered by (its due date, or PARTNER_ANSWER_DAYS after it
+    was asked)."""
+    return outcome.due_on or (timezone.localtime(outcome.created_at).date() + timedelta(days=PARTNER_ANSWER_DAYS))
+
+
+def inbox_tasks(*, user, filters: OutcomeFilters) -> QuerySet[Outcome]:
+    """The manager's own outcomes (audience "manager") for the inbox, in ``outcome_list``'s order.
+
+    An open task or alert whose request to the partner is still open and in time is left out: it is
+    waiting on the partner and listed once, with the request, by ``inbox_waiting``. It comes back here
+    (and leaves that list) once the partner is late, so each thing shows once. A page walks the inbox
+    indexes (outcome_inbox_mine / outcome_inbox_all) with an anti-join that looks each row's request
+    up in the unique (strategy, dedupe key) index.
+    """
+    today = timezone.localdate()
+    waiting = Outcome.objects.filter(
+        strategy_id=OuterRef("strategy_id"),
+        dedupe_key=Concat(OuterRef("dedupe_key"), Value(PARTNER_SIDE), output_field=CharField()),
+        state=Outcome.State.OPEN,
+        audience=Outcome.Audience.PARTNER,
+    ).filter(_in_time(today))
+    if set(filters.state) != {Outcome.State.OPEN}:  # closed outcomes never wait
+        waiting = waiting.filter(Exact(OuterRef("state"), Outcome.State.OPEN))
+    outcomes = outcome_list(user=user, filters=replace(filters, audience=(Outcome.Audience.MANAGER,)))
+    return outcomes.exclude(Exists(waiting))
+
+
+def inbox_waiting(*, user, filters: OutcomeFilters) -> QuerySet[Outcome]:
+    """Requests addressed to partners (audience "partner") for the inbox, soonest due first.
+
+    A late request whose manager's task is open is left out: the task is back in ``inbox_tasks``
+    and says there that the partner did not answer. A page of open requests walks the partial
+    indexes outcome_waiting_mine / outcome_waiting_all, with an anti-join that looks a late
+    request's task up in the unique (strategy, dedupe key) index.
+    """
+    today = timezone.localdate()
+    escalated = (
+        Outcome.objects.filter(
+            strategy_id=OuterRef("strategy_id"),
+            dedupe_key=Func(
+                OuterRef("dedupe_key"), Value(-len(PARTNER_SIDE)), function="LEFT", output_field=CharField()
+            ),
+            state=Outcome.State.OPEN,
+            audience=Outcome.Audience.MANAGER,
+        )
+        .filter(EndsWith(OuterRef("dedupe_key"), PARTNER_SIDE))
+        .filter(_late(today, outer=True))
+    )
+    if set(filters.state) != {Outcome.State.OPEN}:
+        escalated = escalated.filter(Exact(OuterRef("state"), Outcome.State.OPEN))
+    outcomes = outcome_list(user=user, filters=replace(filters, audience=(Outcome.Audience.PARTNER,)))
+    return outcomes.exclude(Exists(escalated))
+
+
+def inbox_other_sides(*, outcomes: list[Outcome]) -> dict[int, Outcome]:
+    """For a page of inbox rows, the open outcome on the other side of each (a task's request to the
+    partner, a request's task), by the row's id: one query whatever the page's size. The caller read
+    the rows through ``inbox_tasks`` / ``inbox_waiting``; both sides concern the same partner."""
+    wanted: dict[tuple[int, str], int] = {}
+    for outcome in outcomes:
+        if outcome.state != Outcome.State.OPEN:
+            continue
+        if outcome.audience == Outcome.Audience.PARTNER:
+            if outcome.dedupe_key.endswith(PARTNER_SIDE):
+                wanted[(outcome.strategy_id, outcome.dedupe_key[: -len(PARTNER_SIDE)])] = outcome.pk
+        else:
+            wanted[(outcome.strategy_id, outcome.dedupe_key + PARTNER_SIDE)] = outcome.pk
+    if not wanted:
+        return {}
+    found = Outcome.objects.filter(
+        partner_id__in={outcome.partner_id for outcome in outcomes},
+        dedupe_key__in={key for _, key in wanted},
+        state=Outcome.State.OPEN,
+    ).only("id", "strategy_id", "dedupe_key", "audience", "title", "due_on", "created_at")
+    return {
+        wanted[(other.strategy_id, other.dedupe_key)]: other
+        for other in found
+        if (other.strategy_id, other.dedupe_key) in wanted
+    }
+
+
+def partner_primary_contacts(*, user, partner_ids) -> dict[int, Contact]:
+    """Each partner's primary contact (partner id → contact; a partner without one is left out), of the
+    partners the user may see: one query."""
+    contacts = contact_list(user=user, partner_ids=set(partner_ids)).filter(role=Contact.Role.PRIMARY)
+    return {contact.partner_id: contact for contact in contacts}
 
 
 def strategy_list(*, user) -> QuerySet[Strategy]:

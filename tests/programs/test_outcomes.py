@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from partners.models import Partner, PartnerUser
 from programs.strategies.models import Outcome, Strategy
 from programs.strategies.selectors import OutcomeFilters, outcome_list
-from programs.strategies.services import OutcomeNotOpen, outcome_apply, outcome_close
+from programs.strategies.services import OutcomeAddressedToPartner, OutcomeNotOpen, outcome_apply, outcome_close
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -51,7 +51,10 @@ def test_only_managers_admins_and_the_system_close_or_apply_outcomes(who, admin_
         outcome_apply(outcome_id=change.pk, actor=actor)
     assert set(Outcome.objects.filter(partner=partner).values_list("state", flat=True)) == {"open"}
     assert Partner.objects.get(pk=partner.pk).status == "active"
-    assert outcome_close(outcome_id=task.pk, actor=None, state="done").state == "done"
+    # the system closes too; a request addressed to the partner is withdrawn with a reason, never done
+    with pytest.raises(OutcomeAddressedToPartner):
+        outcome_close(outcome_id=task.pk, actor=None, state="done")
+    assert outcome_close(outcome_id=task.pk, actor=None, state="dismissed", note="superseded").state == "dismissed"
     assert outcome_close(outcome_id=change.pk, actor=admin_user, state="dismissed").state == "dismissed"
 
 

@@ -45,6 +45,11 @@ from programs.strategies.services import (
 # --- strategies ----------------------------------------------------------------------
 
 CONFLICT = OpenApiResponse(description='{"code", "detail"}: the request conflicts with the current state.')
+OUTCOME_CONFLICT = OpenApiResponse(
+    description='{"code", "detail"}: `outcome_not_open` (closed already), `outcome_not_applicable` (applied '
+    "is for a recommended status change) or `outcome_addressed_to_partner` (done on a request to the partner, "
+    "which the partner's answer resolves)."
+)
 
 
 @extend_schema_view(
@@ -183,11 +188,15 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
     ),
     partial_update=extend_schema(
         request=s.OutcomeTransitionSerializer,
-        responses={200: s.OutcomeSerializer, 409: CONFLICT},
+        responses={200: s.OutcomeSerializer, 409: OUTCOME_CONFLICT},
         description=(
             "Set `state` to done or dismissed (closing it, with `note`), or applied (carrying out a recommended "
-            "status change). Other states are a 400; an outcome that is not open any more is a 409. Partner "
-            "logins cannot change outcomes (403): their partner manager closes them, or the next run resolves them."
+            "status change). Other states are a 400; an outcome that is not open any more is a 409 "
+            "`outcome_not_open`. An outcome addressed to the partner (`audience` partner) is closed by what the "
+            "partner does (an upload, a recorded review resolve it): `done` on it is a 409 "
+            "`outcome_addressed_to_partner`, and it may be withdrawn (`dismissed`) only with a `note` saying why "
+            "(else a 400 on `note`). Partner logins cannot change outcomes (403): their partner manager closes "
+            "them, or the next run resolves them."
         ),
     ),
 )

@@ -5,6 +5,7 @@
 - ``editing``: whole edits as the API and the editor submit them (create, edit, start a run)
 - ``runs``: the run engine: start, plan, evaluate a chunk, finish, cancel, watch for stalls
 - ``outcomes``: a manager closes an outcome or applies its recommendation
+- ``requests``: what a partner does (an upload, a recorded review) resolves the requests it answers
 - ``schedules`` and ``triggers``: beat's task for each strategy, and what starts runs on their own
   (a schedule, a changed partner)
 
@@ -16,12 +17,14 @@ from programs.strategies.services.editing import StrategyUnpublished, strategy_c
 from programs.strategies.services.outcomes import (
     CLOSING_STATES,
     SETTABLE_OUTCOME_STATES,
+    OutcomeAddressedToPartner,
     OutcomeNotOpen,
     outcome_apply,
     outcome_close,
     outcome_set_state,
 )
 from programs.strategies.services.publish import rules_errors, scope_errors, strategy_publish, strategy_update
+from programs.strategies.services.requests import partner_requests_resolve
 from programs.strategies.services.runs import chunk_evaluate, run_cancel, run_finish, run_plan, run_start, runs_watch
 from programs.strategies.services.schedules import strategy_schedule_sync
 from programs.strategies.services.triggers import partner_changed, partner_reevaluate, strategy_run_scheduled
@@ -29,6 +32,7 @@ from programs.strategies.services.triggers import partner_changed, partner_reeva
 __all__ = [
     "CLOSING_STATES",
     "SETTABLE_OUTCOME_STATES",
+    "OutcomeAddressedToPartner",
     "OutcomeNotOpen",
     "StrategyUnpublished",
     "chunk_evaluate",
@@ -37,6 +41,7 @@ __all__ = [
     "outcome_set_state",
     "partner_changed",
     "partner_reevaluate",
+    "partner_requests_resolve",
     "rules_errors",
     "run_cancel",
     "run_finish",

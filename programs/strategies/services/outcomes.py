@@ -20,6 +20,13 @@ class OutcomeNotOpen(Conflict):
     code = "outcome_not_open"
 
 
+class OutcomeAddressedToPartner(Conflict):
+    """A request to a partner is answered by the partner (an upload, a review), which resolves it;
+    nobody ticks it done on the partner's behalf. It may be withdrawn (dismissed) with a reason."""
+
+    code = "outcome_addressed_to_partner"
+
+
 def _require_manager(actor) -> None:
     """Closing or applying an outcome is a partner manager's (or an administrator's) decision, or
     the system's (no actor); analysts and partner logins are refused whatever route they took."""
@@ -32,7 +39,9 @@ def outcome_close(*, outcome_id: int, actor, state: str, note: str = "") -> Outc
     """Mark an open outcome done or dismissed, with the manager's note.
 
     The row is locked, so two managers closing it at once cannot both succeed. Only managers,
-    administrators and the system (no actor) close outcomes.
+    administrators and the system (no actor) close outcomes. A request addressed to the partner is
+    never marked done (OutcomeAddressedToPartner, 409): what the partner does resolves it
+    (``services.requests``); it may be withdrawn (dismissed), and only with a reason.
     """
     if state not in CLOSING_STATES:
         raise ValueError(f"closing state must be one of {sorted(CLOSING_STATES)}")
@@ -40,9 +49,19 @@ def outcome_close(*, outcome_id: int, actor, state: str, note: str = "") -> Outc
     outcome = Outcome.objects.select_for_update().get(pk=outcome_id)
     if outcome.state != Outcome.State.OPEN:
         raise OutcomeNotOpen(f"This outcome is {outcome.state} already.", current=outcome.state)
+    verb = state.capitalize()
+    if outcome.audience == Outcome.Audience.PARTNER:
+        if state == Outcome.State.DONE:
+            raise OutcomeAddressedToPartner(
+                "This request is addressed to the partner: it closes when the partner answers it. "
+                "Withdraw it (dismissed) with a reason instead."
+            )
+        if not note.strip():
+            raise FieldErrors({"note": ["Give a reason for withdrawing a request addressed to the partner."]})
+        verb = "Withdrawn"
     who = (actor.get_full_name() or actor.email) if actor else "the system"
     outcome.state = state
-    outcome.note = f"{state.capitalize()} by {who}" + (f": {note}" if note else ".")
+    outcome.note = f"{verb} by {who}" + (f": {note}" if note else ".")
     outcome.closed_at = timezone.now()
     outcome.save(update_fields=["state", "note", "closed_at", "updated_at"])
     outcome_events(type="outcome.closed", outcome_ids=[outcome.pk], actor=actor)
