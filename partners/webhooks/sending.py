@@ -33,9 +33,8 @@ import socket
 import ssl
 import threading
 import time
-from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -267,6 +266,7 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     token = watchdog.arm(started + connect_timeout + read_timeout)
     key = (target.scheme, target.ip, target.port, target.host)
     pool = _connections()
+    status = None
     try:
         for fresh in (False, True):
             conn = None if fresh else pool.pop(key, None)
@@ -289,9 +289,9 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
                 if reused and not fresh:
                     continue  # the receiver closed an idle kept-alive connection: once more, afresh
                 raise
+            status = response.status
             raw = response.read(RESPONSE_READ_MAX)
             text = raw.decode("utf-8", errors="replace")[:RESPONSE_KEPT]
-            status = response.status
             fired = watchdog.disarm(token)
             conn.on_socket = None
             if not fired and response.isclosed() and not response.will_close:
@@ -306,8 +306,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
     except Exception as exc:  # every network failure is one failed attempt, recorded as such
         fired = watchdog.disarm(token)
         if fired or isinstance(exc, TimeoutError | socket.timeout):
-            return answer(error=_timeout_message(connect_timeout, read_timeout))
-        return answer(error=_describe(exc))
+            return answer(status, error=_timeout_message(connect_timeout, read_timeout))
+        return answer(status, error=_describe(exc))
     finally:
         watchdog.disarm(token)
     return answer(error="no answer")  # pragma: no cover (the loop always returns)
@@ -349,15 +349,12 @@ class _Claimed:
     sent_at: object = None
 
 
-@dataclass
-class _Batch:
-    runs: list[list[_Claimed]] = field(default_factory=list)
-
-
 _D = WebhookDelivery._meta.db_table
 _S = WebhookSubscription._meta.db_table
 _A = WebhookAttempt._meta.db_table
 
+# the heads: due, unleased deliveries with no earlier pending delivery of their subscription and
+# object (a retry backing off, or one another sender holds, keeps the later ones waiting)
 _CLAIM_SQL = f"""
     SELECT d.id, d.subscription_id, d.object_key, d.event_id
     FROM {_D} d
@@ -370,47 +367,79 @@ _CLAIM_SQL = f"""
           SELECT 1 FROM {_D} b
           WHERE b.subscription_id = d.subscription_id AND b.object_key = d.object_key
             AND b.state = 'pending' AND b.event_id < d.event_id
-            AND (b.next_attempt_at > %(now)s OR b.claimed_until > %(now)s)
       )
-    ORDER BY d.event_id, d.id
+    ORDER BY d.next_attempt_at, d.event_id
     LIMIT %(limit)s
     FOR UPDATE OF d SKIP LOCKED
 """  # noqa: S608 (table names from the models)
 
-# the earliest pending delivery of each (subscription, object) that this sender does not hold
-_HELD_BACK_SQL = f"""
-    SELECT p.s, p.k, min(b.event_id)
-    FROM unnest(%s::bigint[], %s::text[]) AS p (s, k)
-    JOIN {_D} b ON b.subscription_id = p.s AND b.object_key = p.k AND b.state = 'pending'
-    WHERE NOT (b.id = ANY(%s::bigint[]))
-    GROUP BY p.s, p.k
+# what follows each head: the next pending deliveries of the same subscription and object
+_FOLLOWERS_SQL = f"""
+    SELECT h.id, n.id, n.next_attempt_at, n.claimed_until
+    FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::bigint[]) AS h (id, s, k, e)
+    CROSS JOIN LATERAL (
+        SELECT b.id, b.event_id, b.next_attempt_at, b.claimed_until
+        FROM {_D} b
+        WHERE b.subscription_id = h.s AND b.object_key = h.k AND b.state = 'pending' AND b.event_id > h.e
+        ORDER BY b.event_id
+        LIMIT %s
+    ) AS n
+    ORDER BY h.id, n.event_id
 """  # noqa: S608
 
 
 def _claim(*, limit: int) -> list[list[WebhookDelivery]]:
-    """Lease up to ``limit`` due deliveries, grouped in runs (one subscription and object, in
-    event order); a delivery behind one this sender does not hold is left alone."""
+    """Lease up to ``limit`` due deliveries in runs: each run is a head (no earlier pending
+    delivery of its subscription and object) and the due deliveries right behind it, in event
+    order, up to RUN_MAX. Five statements whatever the batch."""
     now = timezone.now()
     with transaction.atomic():
         with connection.cursor() as cursor:
+            # walk webhook_delivery_due in its order and stop at ``limit`` heads: the planner
+            # underestimates how many rows pass the filters and would sort every due delivery
+            # instead (45 ms rather than 2 ms at 10,000 due)
+            cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute(_CLAIM_SQL, {"now": now, "limit": limit})
-            rows = cursor.fetchall()
-            if not rows:
+            heads = cursor.fetchall()
+            if not heads:
                 return []
-            pairs = sorted({(row[1], row[2]) for row in rows})
-            cursor.execute(_HELD_BACK_SQL, [[p[0] for p in pairs], [p[1] for p in pairs], [row[0] for row in rows]])
-            first_other = {(s, k): event_id for s, k, event_id in cursor.fetchall()}
-        runs: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
-        for delivery_id, subscription_id, key, event_id in rows:
-            blocker = first_other.get((subscription_id, key))
-            if blocker is not None and blocker < event_id:
-                continue
-            run = runs[(subscription_id, key)]
-            if len(run) < RUN_MAX:
-                run.append((event_id, delivery_id))
-        ids = [delivery_id for run in runs.values() for _, delivery_id in run]
-        if not ids:
-            return []
+            runs: dict[int, list[int]] = {head[0]: [head[0]] for head in heads}
+            room = limit - len(heads)
+            if room > 0 and RUN_MAX > 1:
+                cursor.execute(
+                    _FOLLOWERS_SQL,
+                    [
+                        [h[0] for h in heads],
+                        [h[1] for h in heads],
+                        [h[2] for h in heads],
+                        [h[3] for h in heads],
+                        RUN_MAX - 1,
+                    ],
+                )
+                stopped: set[int] = set()
+                followers = []
+                for head_id, follower_id, next_at, claimed_until in cursor.fetchall():
+                    if head_id in stopped:
+                        continue
+                    if next_at > now or (claimed_until is not None and claimed_until > now) or room <= 0:
+                        stopped.add(head_id)  # a gap: the rest of the run waits for a later round
+                        continue
+                    followers.append((head_id, follower_id))
+                    room -= 1
+                if followers:
+                    cursor.execute(
+                        f"SELECT id FROM {_D} WHERE id = ANY(%s) FOR UPDATE SKIP LOCKED",  # noqa: S608
+                        [[f for _, f in followers]],
+                    )
+                    locked = {row[0] for row in cursor.fetchall()}
+                    for head_id, follower_id in followers:
+                        if head_id in stopped:
+                            continue
+                        if follower_id not in locked:
+                            stopped.add(head_id)
+                            continue
+                        runs[head_id].append(follower_id)
+        ids = [delivery_id for run in runs.values() for delivery_id in run]
         longest = max(len(run) for run in runs.values())
         per_attempt = float(settings.WEBHOOK_CONNECT_TIMEOUT) + float(settings.WEBHOOK_READ_TIMEOUT)
         lease = now + timedelta(seconds=per_attempt * longest + LEASE_MARGIN_SECONDS)
@@ -419,7 +448,7 @@ def _claim(*, limit: int) -> list[list[WebhookDelivery]]:
         delivery.pk: delivery
         for delivery in WebhookDelivery.objects.filter(pk__in=ids).select_related("event", "subscription")
     }
-    return [[loaded[delivery_id] for _, delivery_id in sorted(run) if delivery_id in loaded] for run in runs.values()]
+    return [[loaded[delivery_id] for delivery_id in run if delivery_id in loaded] for run in runs.values()]
 
 
 def delivery_body(delivery: WebhookDelivery) -> bytes:

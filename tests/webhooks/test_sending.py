@@ -107,8 +107,8 @@ def test_retry_delay_has_jitter_and_ends():
 
 
 def test_a_slow_receiver_times_out_and_does_not_hold_the_sender(receiver, open_guard):
-    # given: a receiver that answers after five seconds; timeouts 1 s + 1 s
-    receiver.reply = Reply(sleep=5)
+    # given: a receiver that answers after twenty seconds; timeouts 1 s + 1 s
+    receiver.reply = Reply(sleep=20)
     SubscriptionFactory(url=receiver.url, event_types=["*"])
     record("partner.created", object_id=1)
     # when
@@ -116,10 +116,10 @@ def test_a_slow_receiver_times_out_and_does_not_hold_the_sender(receiver, open_g
     webhooks_send()
     elapsed = time.monotonic() - started
     # then
-    assert elapsed < 3
+    assert elapsed < 6  # the timeout and the bookkeeping, on a busy machine too
     attempt = WebhookAttempt.objects.get()
     assert attempt.status_code is None and attempt.error.startswith("timed out")
-    assert 900 <= attempt.duration_ms < 2500
+    assert 900 <= attempt.duration_ms < 4000
     assert WebhookDelivery.objects.get().state == "pending"
 
 
@@ -132,7 +132,7 @@ def test_a_receiver_that_never_answers_times_out(receiver, open_guard):
     started = time.monotonic()
     webhooks_send()
     # then
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 6
     assert WebhookAttempt.objects.get().error.startswith("timed out")
 
 
@@ -144,8 +144,8 @@ def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(receiver, op
     # when
     started = time.monotonic()
     webhooks_send()
-    # then: cut at connect + read timeouts (2 s), recorded as a failure
-    assert time.monotonic() - started < 3
+    # then: cut at connect + read timeouts (2 s, not the 50 s of the whole body), a failure
+    assert time.monotonic() - started < 6
     attempt = WebhookAttempt.objects.get()
     assert attempt.status_code == 200 and attempt.error.startswith("timed out")
     assert WebhookDelivery.objects.get().state == "pending"
