@@ -11,6 +11,7 @@ from partners.invitations.models import Invitation
 from partners.notifications.models import EmailBounce, Notification
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create, contact_add
+from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
 from programs.strategies.models import Outcome, Strategy, StrategyRun
@@ -58,6 +59,7 @@ def every_list_has_rows(admin_user, manager):
         user=admin_user, event_uid=uuid.uuid4(), event_type="run.finished", category="runs", delivery="off", title="Run"
     )
     EmailBounce.objects.create(email="bounced@helix.example")
+    WebhookSubscription.objects.create(url="https://93.184.216.34/hook", event_types=["*"], secret="whsec_x")
 
 
 def _parameters(viewset) -> list[str]:
