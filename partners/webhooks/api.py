@@ -132,20 +132,20 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RedeliverSinceSerializer(serializers.Serializer):
+class WebhookRedeliverSinceSerializer(serializers.Serializer):
     since = serializers.DateTimeField(help_text="Send again every delivery of an event recorded at or after this time.")
 
 
-class RedeliveredSerializer(serializers.Serializer):
+class WebhookRedeliveredSerializer(serializers.Serializer):
     redelivered = serializers.IntegerField(help_text="How many deliveries were queued again.")
 
 
-class TestEventSerializer(serializers.Serializer):
+class WebhookTestEventSerializer(serializers.Serializer):
     webhook_id = serializers.CharField(help_text="The `webhook-id` the test delivery carries.")
     type = serializers.CharField()
 
 
-class EventTypeSerializer(serializers.Serializer):
+class WebhookEventTypeSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
 
@@ -262,7 +262,7 @@ class WebhookViewSet(
         rotated = services.subscription_rotate_secret(actor=request.user, subscription_id=subscription.pk)
         return Response(WebhookSecretSerializer(rotated).data)
 
-    @extend_schema(request=None, responses={202: TestEventSerializer, 404: NOT_FOUND})
+    @extend_schema(request=None, responses={202: WebhookTestEventSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
         """Send a `webhook.test` event to this subscription only (its deliveries show how it went)."""
@@ -270,12 +270,14 @@ class WebhookViewSet(
         event = services.subscription_send_test(actor=request.user, subscription_id=subscription.pk)
         return Response({"webhook_id": event.webhook_id, "type": event.type}, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=RedeliverSinceSerializer, responses={202: RedeliveredSerializer, 404: NOT_FOUND})
+    @extend_schema(
+        request=WebhookRedeliverSinceSerializer, responses={202: WebhookRedeliveredSerializer, 404: NOT_FOUND}
+    )
     @action(detail=True, methods=["post"])
     def redeliver(self, request, pk=None):
         """Send again every delivery of the events recorded since a time (with the same `webhook-id`s)."""
         subscription = self.get_object()
-        body = RedeliverSinceSerializer(data=request.data)
+        body = WebhookRedeliverSinceSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         count = services.deliveries_redeliver_since(
             actor=request.user, subscription_id=subscription.pk, since=body.validated_data["since"]
@@ -319,7 +321,7 @@ class WebhookEventTypeViewSet(ScopedViewSet):
     """The event types a subscription may name (a partner admin: those its organisation receives),
     with what each means. Wildcards such as `partner.*` match every type of an object."""
 
-    serializer_class = EventTypeSerializer
+    serializer_class = WebhookEventTypeSerializer
     permission_classes = [WebhookManagers]
     filter_backends = []  # a list of the registry's types, not a queryset
 
@@ -327,10 +329,10 @@ class WebhookEventTypeViewSet(ScopedViewSet):
         types = selectors.webhook_event_types(user=self.request.user)
         return [{"name": name, "description": text} for name, text in types.items()]
 
-    @extend_schema(responses=EventTypeSerializer(many=True))
+    @extend_schema(responses=WebhookEventTypeSerializer(many=True))
     def list(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(EventTypeSerializer(page, many=True).data)
+        return self.get_paginated_response(WebhookEventTypeSerializer(page, many=True).data)
 
 
 def register(router) -> None:
