@@ -9,7 +9,9 @@ def schedule(apps, schema_editor):
     IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     every_ten_seconds, _ = IntervalSchedule.objects.get_or_create(every=10, period="seconds")
-    PeriodicTask.objects.get_or_create(name=NAME, defaults={"task": "webhooks.sweep", "interval": every_ten_seconds})
+    PeriodicTask.objects.get_or_create(
+        name=NAME, defaults={"task": "partners.webhooks.webhooks_sweep", "interval": every_ten_seconds}
+    )
 
 
 def unschedule(apps, schema_editor):
