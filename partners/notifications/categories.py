@@ -86,6 +86,11 @@ def _path(name: str, *args) -> str:
         return ""
 
 
+def _label(value, default: str) -> str:
+    """A code such as ``business_review`` as words, or ``default``."""
+    return str(value).replace("_", " ") if value else default
+
+
 def _int(value) -> int | None:
     try:
         return int(value)
@@ -168,8 +173,9 @@ def _describe_run(event, batch: Batch) -> Message:
         for key, label in (("partners_evaluated", "partners evaluated"), ("outcomes_created", "outcomes created"))
         if data.get(key) is not None
     )
+    what = "Preview" if data.get("dry_run") else "Run"
     return Message(
-        title=f"Run of {name} {data.get('status') or 'finished'}",
+        title=f"{what} of {name} {data.get('status') or 'finished'}",
         body=(counts[:1].upper() + counts[1:] + ".") if counts else "",
         link=_path("run-detail", event.object_id) if str(event.object_id).isdigit() else "",
     )
@@ -189,7 +195,7 @@ def _describe_activity(event, batch: Batch) -> Message:
         who = " by the partner" if data.get("by_partner") else ""
         return Message(
             title=f"{name} has a new document: {data.get('title') or data.get('kind') or ''}".rstrip(": "),
-            body=f"A {str(data.get('kind') or 'document').replace('_', ' ')} was uploaded{who}.",
+            body=f"{_label(data.get('kind'), 'a')} document uploaded{who}.".capitalize(),
             link=link,
         )
     change = (data.get("changes") or {}).get("status") or {}
