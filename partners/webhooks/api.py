@@ -69,8 +69,9 @@ class WebhookSerializer(serializers.ModelSerializer):
         allow_null=True,
         default=None,
         min_value=1,
-        help_text="The organisation whose events it receives (its own for a partner admin, who cannot change "
-        "it); null for a staff subscription, which receives every matching event.",
+        help_text="The organisation whose events it receives, set when it is created (a partner admin's own, "
+        "whatever the body says) and never changed by PATCH; null for a staff subscription, which receives every "
+        "matching event.",
     )
 
     class Meta:

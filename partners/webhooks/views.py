@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -189,7 +190,8 @@ def subscription_rotate_page(request: HttpRequest, portal: Portal, pk: int) -> H
     if request.method == "POST":
         rotated = services.subscription_rotate_secret(actor=request.user, subscription_id=subscription.pk)
         return _render(request, portal, "webhooks/secret.html", {"subscription": rotated, "rotated": True})
-    return _render(request, portal, "webhooks/confirm.html", {"subscription": subscription, "action": "rotate"})
+    context = {"subscription": subscription, "action": "rotate", "grace_hours": settings.WEBHOOK_SECRET_ROTATION_HOURS}
+    return _render(request, portal, "webhooks/confirm.html", context)
 
 
 # --- one subscription: its deliveries and actions --------------------------------------------
