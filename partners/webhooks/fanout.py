@@ -99,7 +99,10 @@ def webhooks_fan_out(events: list) -> None:
     The sender is queued after commit (the beat sweep sends when the broker is down)."""
     tested = [(event.data or {}).get("subscription") for event in events if event.type == TEST_EVENT_TYPE]
     tested = [pk for pk in tested if isinstance(pk, int)]
-    live = WebhookSubscription.objects.filter(is_active=True, paused_at__isnull=True)
+    # a terminated partner's logins read nothing any more (Partner.objects.visible_to), nor do its hooks
+    live = WebhookSubscription.objects.filter(is_active=True, paused_at__isnull=True).exclude(
+        partner__status="terminated"
+    )
     candidates = live | WebhookSubscription.objects.filter(pk__in=tested) if tested else live
     subscriptions = list(candidates.only("id", "partner_id", "event_types", "is_active", "paused_at").order_by("id"))
     pairs = [

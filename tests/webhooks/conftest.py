@@ -51,8 +51,9 @@ class Receiver:
     """A tiny threaded HTTP/1.1 server on 127.0.0.1 that records every request and answers as
     ``reply`` (a Reply, or a function of the Received request returning one) says."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls=None) -> None:
         self.received: list[Received] = []
+        self.scheme = "https" if tls else "http"
         self.reply = Reply()
         self.released = threading.Event()
         self._lock = threading.Lock()
@@ -93,12 +94,18 @@ class Receiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        if tls is not None:  # an ssl.SSLContext holding the server's certificate
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        return f"{self.scheme}://127.0.0.1:{self.port}/hook"
 
     def close(self) -> None:
         self.released.set()

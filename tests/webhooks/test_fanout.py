@@ -172,3 +172,13 @@ def test_a_test_event_goes_to_the_subscription_it_names_only():
     webhooks_fan_out([event])
     # then
     assert _received(named) == {"webhook.test"} and not _received(other)
+
+
+def test_a_terminated_partners_subscription_receives_nothing():
+    # given
+    partner = PartnerFactory(status="terminated")
+    subscription = SubscriptionFactory(event_types=["*"], partner=partner)
+    # when
+    webhooks_fan_out(_events(2, partner_id=partner.pk))
+    # then
+    assert not _received(subscription)
