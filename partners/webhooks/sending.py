@@ -33,6 +33,7 @@ import socket
 import ssl
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,6 +78,8 @@ LOOP_SECONDS = 120
 LEASE_MARGIN_SECONDS = 10
 # resolved addresses are reused this long (the connection goes to the checked address anyway)
 RESOLVE_CACHE_SECONDS = 30
+# kept-alive connections a sending thread keeps, the most recently used (file descriptors are finite)
+IDLE_CONNECTIONS_PER_THREAD = 8
 USER_AGENT = "OpenPRM-Webhooks/1"
 
 # the 2xx answer counts; anything else, or no answer, is a failure
@@ -213,7 +216,7 @@ _local = threading.local()
 def _connections() -> dict:
     if getattr(_local, "pid", None) != os.getpid():
         _local.pid = os.getpid()
-        _local.connections = {}
+        _local.connections = OrderedDict()
     return _local.connections
 
 
@@ -296,6 +299,8 @@ def post(url: str, *, body: bytes, headers: dict[str, str]) -> Answer:
             conn.on_socket = None
             if not fired and response.isclosed() and not response.will_close:
                 pool[key] = conn  # the whole answer was read in time: the connection can be reused
+                while len(pool) > IDLE_CONNECTIONS_PER_THREAD:  # many receivers: keep the latest few
+                    pool.popitem(last=False)[1].close()
             else:
                 conn.close()  # more than we read, too late, or the receiver closes it
             if fired:

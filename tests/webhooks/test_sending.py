@@ -273,3 +273,18 @@ def test_a_deleted_subscription_loses_its_deliveries_quietly(receiver, open_guar
     subscription_delete(actor=admin, subscription_id=subscription.pk)
     # then
     assert webhooks_send() == 0 and not WebhookDelivery.objects.exists()
+
+
+def test_a_long_queue_behind_one_failing_object_does_not_hold_up_the_others(receiver, open_guard):
+    # given: object 1's first event is backing off, with twelve more of object 1 behind it
+    receiver.reply = lambda request: Reply(status=500 if request.json["data"]["id"] == 1 else 200)
+    SubscriptionFactory(url=receiver.url, event_types=["*"])
+    for n in range(13):
+        record("partner.updated", object_id=1, data={"n": n})
+    webhooks_send(batch=5)
+    # when: another object's event comes, and a sender claims five at a time
+    other = record("partner.updated", object_id=2)
+    webhooks_send(batch=5)
+    # then: it is sent; object 1 still waits behind its first event
+    assert WebhookDelivery.objects.get(event=other).state == "succeeded"
+    assert WebhookDelivery.objects.filter(object_key="partner:1", attempts=0).count() == 12
