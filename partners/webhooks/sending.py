@@ -493,6 +493,7 @@ def _record(runs: list[list[WebhookDelivery]], results: list[_Claimed]) -> None:
         existing = set(
             WebhookDelivery.objects.select_for_update()
             .filter(pk__in=[claimed.delivery.pk for claimed in results])
+            .order_by("pk")
             .values_list("pk", flat=True)
         )
         results = [claimed for claimed in results if claimed.delivery.pk in existing]
@@ -543,19 +544,36 @@ def _record(runs: list[list[WebhookDelivery]], results: list[_Claimed]) -> None:
                 )
             if untried:
                 cursor.execute(f"UPDATE {_D} SET claimed_until = NULL WHERE id = ANY(%s)", [untried])  # noqa: S608
-        if failing:
-            WebhookSubscription.objects.filter(pk__in=failing, failing_since__isnull=True).update(failing_since=now)
-        if succeeded:
-            WebhookSubscription.objects.filter(pk__in=succeeded - failing, failing_since__isnull=False).update(
-                failing_since=None
-            )
-        if gave_up:
-            WebhookSubscription.objects.filter(
-                pk__in=gave_up, paused_at__isnull=True, failing_since__lte=now - PAUSE_AFTER
-            ).update(
-                paused_at=now,
-                paused_reason="Every delivery failed for three days, through the whole retry schedule.",
-            )
+        # two senders may touch the same subscriptions: each statement locks its rows in id order
+        # (a subquery FOR UPDATE … ORDER BY id), so they wait for each other instead of deadlocking
+        _update_subscriptions(failing, where="failing_since IS NULL", assign="failing_since = %s", values=[now])
+        _update_subscriptions(succeeded - failing, where="failing_since IS NOT NULL", assign="failing_since = NULL")
+        _update_subscriptions(
+            gave_up,
+            where="paused_at IS NULL AND failing_since <= %s",
+            where_values=[now - PAUSE_AFTER],
+            assign="paused_at = %s, paused_reason = %s",
+            values=[now, PAUSED_REASON],
+        )
+
+
+PAUSED_REASON = "Every delivery failed for three days, through the whole retry schedule."
+
+
+def _update_subscriptions(
+    ids: set[int], *, where: str, assign: str, values: list | None = None, where_values: list | None = None
+) -> None:
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {_S} s SET {assign}
+            FROM (SELECT id FROM {_S} WHERE id = ANY(%s) AND {where} ORDER BY id FOR UPDATE) AS locked
+            WHERE s.id = locked.id
+            """,  # noqa: S608 (table and column names written here, values as parameters)
+            [*(values or []), sorted(ids), *(where_values or [])],
+        )
 
 
 def webhooks_send(*, batch: int | None = None, max_seconds: float = LOOP_SECONDS) -> int:
