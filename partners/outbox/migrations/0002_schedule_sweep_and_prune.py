@@ -14,8 +14,12 @@ def schedule(apps, schema_editor):
     nightly, _ = CrontabSchedule.objects.get_or_create(
         minute="40", hour="3", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
     )
-    PeriodicTask.objects.get_or_create(name=SWEEP, defaults={"task": "outbox.sweep", "interval": every_ten_seconds})
-    PeriodicTask.objects.get_or_create(name=PRUNE, defaults={"task": "outbox.prune", "crontab": nightly})
+    PeriodicTask.objects.get_or_create(
+        name=SWEEP, defaults={"task": "partners.outbox.outbox_sweep", "interval": every_ten_seconds}
+    )
+    PeriodicTask.objects.get_or_create(
+        name=PRUNE, defaults={"task": "partners.outbox.outbox_prune", "crontab": nightly}
+    )
 
 
 def unschedule(apps, schema_editor):
