@@ -21,6 +21,7 @@ from prm.formats import short_date
 from programs.strategies.forms import InboxFilterForm, OutcomeCloseForm
 from programs.strategies.models import Outcome
 from programs.strategies.selectors import (
+    INBOX_COUNT_CAP,
     PARTNER_ANSWER_DAYS,
     OutcomeFilters,
     answer_due_on,
@@ -65,7 +66,7 @@ def _row(outcome: Outcome, *, other: Outcome | None, contact, today) -> dict:
             "late": outcome.state == Outcome.State.OPEN and answer_by < today,
             "contact": contact,
         }
-    elif other is not None:  # the partner did not answer the request in time (else the task would wait)
+    elif other is not None:  # the partner did not answer in time (else the task would be waiting)
         row |= {
             "asked": short_date(timezone.localtime(other.created_at).date()),
             "answer_by": short_date(answer_due_on(other)),
@@ -75,7 +76,8 @@ def _row(outcome: Outcome, *, other: Outcome | None, contact, today) -> dict:
 
 @portal_view
 def inbox(request: HttpRequest) -> HttpResponse:
-    """The tab asked for (my tasks, or requests waiting on partners) with both tabs' counts.
+    """The tab asked for (my tasks, or requests waiting on partners) with both tabs' counts (up to
+    INBOX_COUNT_CAP, or as deep as the page asked for).
 
     Queries: the two bounded counts, one page of rows (strategy, version, partner and assignee
     joined), the other side of the page's open rows, and on the waiting tab the partners' primary
@@ -93,8 +95,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     if partner_name:
         lists = {name: outcomes.filter(partner__name__icontains=partner_name) for name, outcomes in lists.items()}
-    page = BoundedPaginator(lists[tab], PAGE_SIZE).get_page(request.GET.get("page"))
-    other_tab = BoundedPaginator(lists[WAITING if tab == TASKS else TASKS], PAGE_SIZE)
+    page = BoundedPaginator(lists[tab], PAGE_SIZE, cap=INBOX_COUNT_CAP).get_page(request.GET.get("page"))
+    other_tab = BoundedPaginator(lists[WAITING if tab == TASKS else TASKS], PAGE_SIZE, cap=INBOX_COUNT_CAP)
     outcomes = list(page.object_list)
     others = inbox_other_sides(outcomes=outcomes)
     contacts = {}
