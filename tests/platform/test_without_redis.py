@@ -21,7 +21,7 @@ from partners.outbox.models import Event
 from partners.outbox.services import outbox_sweep
 from partners.services import api_token_create, partner_update
 from prm import breaker as breakers
-from prm.broker import enqueue
+from prm.broker import broker_breaker, enqueue
 from prm.cache import FailOpenRedisCache
 from prm.celery import app as celery_app
 from prm.throttling import counters
@@ -236,22 +236,30 @@ def test_a_hung_cache_does_not_slow_the_api_down(api_client, manager, manager_to
     assert statistics.median(timings) < 0.2, timings
 
 
-def test_logging_in_and_the_pages_work_with_redis_down(client, cache_at, broker_at, missing_url):
+def test_logging_in_and_the_pages_work_with_redis_down(
+    client, cache_at, broker_at, missing_url, django_capture_on_commit_callbacks
+):
     # given: sessions live in PostgreSQL; the cache (allauth's rate limits) and the broker are gone
     assert django_settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
     user = UserFactory(role="manager")
+    partner = PartnerFactory(owner=user)
     cache_at(missing_url)
     broker_at(missing_url)
-    # when: a wrong password, then the right one
+    # when: a wrong password, then the right one, then pages and a form that writes
     wrong, wrong_took = _timed(lambda: client.post("/accounts/login/", {"login": user.email, "password": "nope"}))
     right = client.post("/accounts/login/", {"login": user.email, "password": DEFAULT_PASSWORD})
-    page = client.get("/")
-    partners_page = client.get("/partners/")
+    pages = [client.get(url) for url in ("/", "/partners/", f"/partners/{partner.pk}/", "/partners/?region=DACH")]
+    with django_capture_on_commit_callbacks(execute=True):
+        added = client.post(
+            f"/partners/{partner.pk}/contacts/new/",
+            {"name": "Anna Berg", "email": "anna@helix.example", "role": "sales"},
+        )
     # then
     assert wrong.status_code == 200 and wrong_took < 2 * TIMEOUT + 1.0  # refused, not rate-limited or failed
     assert right.status_code == 302, right.content
-    assert page.status_code == 200
-    assert partners_page.status_code == 200
+    assert [page.status_code for page in pages] == [200, 200, 200, 200]
+    assert added.status_code == 302, added.content
+    assert Contact.objects.filter(partner=partner, email="anna@helix.example").exists()
 
 
 # --- readiness -------------------------------------------------------------------------
@@ -284,6 +292,20 @@ def test_publishing_gives_up_within_a_second_then_skips_the_broker(broker_at, mi
     assert first_took < 2 * TIMEOUT + 0.5  # one timeout (and the scheduler's slack on a busy machine)
     assert rest_took < 0.05
     assert len([message for message in _warnings(caplog) if "broker" in message]) == 1
+
+
+def test_the_broker_is_tried_again_after_broker_retry_after(broker_at):
+    # given: the test broker, just marked unavailable for a one-second window
+    broker_at(celery_app.conf.broker_url)
+    harmless = celery_app.tasks["celery.accumulate"]  # a worker that takes it only returns its arguments
+    broker_breaker().trip(ConnectionError("refused"), retry_after=1, consequence="test")
+    # when
+    skipped, skipped_took = _timed(lambda: enqueue(harmless, 1))
+    time.sleep(1.1)
+    sent = enqueue(harmless, 2)
+    # then: skipped inside the window without trying, published after it
+    assert (skipped, sent) == (False, True)
+    assert skipped_took < 0.05
 
 
 def test_a_partner_change_commits_and_its_event_waits_for_the_sweep_with_the_broker_down(
