@@ -488,6 +488,28 @@ def test_events_recorded_directly_resolve_only_their_own_partners_requests(manag
     assert Event.objects.get(pk=event.pk).dispatched_at is not None
 
 
+def test_a_payload_the_channel_cannot_read_changes_nothing_and_fails_nothing(manager):
+    # given: a request, and events whose payloads are not what the channel expects
+    partner = PartnerFactory()
+    _, request = document_pair(partner)
+    drafts = [
+        ("document.uploaded", {"id": "not a number", "partner": partner.pk, "kind": "kyc"}),
+        ("document.uploaded", {"id": 12, "partner": partner.pk, "kind": "passport"}),
+        ("review.recorded", {"id": None, "partner": partner.pk}),
+        ("review.recorded", {"id": 999999, "partner": partner.pk, "held_on": "yesterday"}),
+    ]
+    events = [
+        event_record(type=type, object_type="record", object_id=1, partner_id=partner.pk, data=data)
+        for type, data in drafts
+    ]
+    # when
+    resolved = partner_requests_resolve(events=events)
+    # then
+    assert resolved == []
+    request.refresh_from_db()
+    assert request.state == "open"
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_a_batch_costs_the_same_queries_for_one_event_or_twenty(manager, count, django_assert_num_queries):
     # given: each partner asked for a KYC document and for review dates, and answering both

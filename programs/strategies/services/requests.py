@@ -102,30 +102,53 @@ def partner_requests_resolve(*, events: Iterable) -> list[int]:
     return ids
 
 
-def _upload(event) -> _Upload | None:
-    data = event.data or {}
-    if event.type != DOCUMENT_UPLOADED or data.get("kind") not in DOCUMENT_KINDS or not data.get("id"):
+def _int(value) -> int | None:
+    """A positive id from an event's payload, or None: a payload this channel cannot read must not
+    fail the whole batch (and with it every other channel's fan-out of it)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
         return None
-    return _Upload(event.pk, int(data["id"]), event.partner_id, data["kind"], bool(data.get("by_partner")))
+    return number if number > 0 else None
+
+
+def _date(value) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _upload(event) -> _Upload | None:
+    data = event.data if isinstance(event.data, dict) else {}
+    document_id = _int(data.get("id"))
+    if event.type != DOCUMENT_UPLOADED or data.get("kind") not in DOCUMENT_KINDS or document_id is None:
+        return None
+    return _Upload(event.pk, document_id, event.partner_id, data["kind"], bool(data.get("by_partner")))
 
 
 def _reviews(events: list) -> list[_Review]:
-    """The recorded reviews with their kind and day, from the events (older payloads without them
-    are completed from the reviews, in one query)."""
-    missing = [int(event.data["id"]) for event in events if not {"kind", "held_on"} <= set(event.data or {})]
+    """The recorded reviews with their kind and day, from the events (payloads without them are
+    completed from the reviews, in one query)."""
+    payloads = [(event, event.data if isinstance(event.data, dict) else {}) for event in events]
+    missing = [_int(data.get("id")) for _, data in payloads if not (data.get("kind") and _date(data.get("held_on")))]
     rows = {}
-    if missing:
+    if any(missing):
         rows = {
             row[0]: row[1:]
-            for row in BusinessReview.objects.filter(pk__in=missing).values_list("pk", "kind", "held_on")
+            for row in BusinessReview.objects.filter(pk__in=[pk for pk in missing if pk]).values_list(
+                "pk", "kind", "held_on"
+            )
         }
     reviews = []
-    for event in events:
-        data, review_id = event.data or {}, int((event.data or {}).get("id") or 0)
-        if review_id in rows:
+    for event, data in payloads:
+        review_id = _int(data.get("id"))
+        if review_id is None:
+            continue
+        if data.get("kind") and _date(data.get("held_on")):
+            kind, held_on = data["kind"], _date(data["held_on"])
+        elif review_id in rows:
             kind, held_on = rows[review_id]
-        elif data.get("kind") and data.get("held_on"):
-            kind, held_on = data["kind"], date.fromisoformat(data["held_on"])
         else:
             continue  # the review is gone: nothing to compare with
         reviews.append(_Review(event.pk, review_id, event.partner_id, kind, held_on, bool(data.get("by_partner"))))
@@ -188,11 +211,11 @@ def _answered_reviews(requests: list[Outcome], reviews: list[_Review]) -> dict[i
     for request in requests:
         if request.rule_kind != ASKING_RULES[REVIEW_RECORDED]:
             continue
-        last = request.evidence.get("last_review_on")
+        last = _date(request.evidence.get("last_review_on"))
         answering = [
             review
             for review in by_kind.get((request.partner_id, request.evidence.get("review_kind")), [])
-            if last is None or review.held_on > date.fromisoformat(last)
+            if last is None or review.held_on > last
         ]
         if not answering:
             continue
