@@ -206,6 +206,25 @@ def emails_sweep(*, now=None) -> int:
             return sent
 
 
+def emails_prune(*, now=None) -> int:
+    """Nightly: delete e-mails that were sent, suppressed or given up more than
+    NOTIFICATIONS_EMAIL_RETENTION_DAYS ago, a batch at a time (their payloads hold links such as
+    password resets that need not be kept); pending ones are never pruned. Returns how many went."""
+    from partners.notifications.models import OutgoingEmail
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.NOTIFICATIONS_EMAIL_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        ids = list(
+            OutgoingEmail.objects.exclude(state=OutgoingEmail.State.PENDING)
+            .filter(created_at__lt=cutoff)
+            .values_list("pk", flat=True)[:5000]
+        )
+        if not ids:
+            return deleted
+        deleted += OutgoingEmail.objects.filter(pk__in=ids).delete()[0]
+
+
 def email_deliver(*, payload: dict) -> bool:
     """Send a serialised message once; returns False when it was already sent.
 

@@ -282,6 +282,8 @@ IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
 # another; an outgoing e-mail (any, queued in prm.mail) is given up after this many failed attempts
 NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=10)
+# finished e-mails (sent, suppressed, given up) are deleted nightly after this many days
+NOTIFICATIONS_EMAIL_RETENTION_DAYS = env.int("NOTIFICATIONS_EMAIL_RETENTION_DAYS", default=14)
 
 # the outbox: events are kept this many days after they were fanned out, then pruned nightly
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)

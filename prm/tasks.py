@@ -3,7 +3,7 @@ under an explicit, stable name (``prm.<service>``), so moving code never orphans
 
 from celery import shared_task
 
-from prm.mail import email_deliver, emails_send, emails_sweep
+from prm.mail import email_deliver, emails_prune, emails_send, emails_sweep
 
 
 @shared_task(name="prm.email_deliver")
@@ -24,3 +24,9 @@ def emails_send_task(keys: list[str]) -> int:
 def emails_sweep_task() -> int:
     """Every 30 seconds: send the e-mails that waited (broker down, worker killed, SMTP failing)."""
     return emails_sweep()
+
+
+@shared_task(name="prm.emails_prune")
+def emails_prune_task() -> int:
+    """Nightly: forget e-mails finished (sent, suppressed, given up) past their retention."""
+    return emails_prune()

@@ -184,3 +184,21 @@ def test_a_notification_email_has_text_html_a_link_and_the_rfc_8058_headers(
     assert unsubscribe.startswith("<https://prm.example.com/notifications/unsubscribe/") and unsubscribe.endswith("/>")
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert unsubscribe.strip("<>") in message.body
+
+
+def test_the_nightly_prune_forgets_finished_emails_past_their_retention_but_never_pending_ones(settings):
+    # given: one sent, one suppressed and one pending e-mail, all 20 days old
+    from prm.mail import emails_prune
+
+    settings.NOTIFICATIONS_EMAIL_RETENTION_DAYS = 14
+    old = timezone.now() - timezone.timedelta(days=20)
+    for key, state in (("sent", "sent"), ("suppressed", "suppressed"), ("waiting", "pending")):
+        email_queue(EmailMessage(subject=key, body="Hi", to=["a@example.com"]), key=key)
+        OutgoingEmail.objects.filter(key=key).update(state=state, created_at=old)
+    email_queue(EmailMessage(subject="fresh", body="Hi", to=["a@example.com"]), key="fresh")
+    OutgoingEmail.objects.filter(key="fresh").update(state="sent")
+    # when
+    pruned = emails_prune()
+    # then
+    assert pruned == 2
+    assert sorted(OutgoingEmail.objects.values_list("key", flat=True)) == ["fresh", "waiting"]
