@@ -23,6 +23,7 @@ from django.db.models import Max
 
 from partners.models import Partner
 from partners.outbox.models import Event
+from partners.outbox.tasks import outbox_sweep_task
 from partners.services import api_token_create
 from prm.celery import app as celery_app
 from tests.factories import UserFactory
@@ -168,7 +169,7 @@ def stack(transactional_db, tmp_path):
 def _sweep(redis: RedisServer) -> None:
     """Ask the worker for an outbox sweep, as beat does every few seconds."""
     with celery_app.connection_for_write(url=redis.url(0)) as conn, conn.Producer() as producer:
-        celery_app.send_task("outbox.sweep", producer=producer)
+        outbox_sweep_task.apply_async(producer=producer)
 
 
 def _traffic(session: requests.Session, base: str, partners: list[Partner], phase: str, rounds: int) -> list[dict]:
@@ -259,4 +260,4 @@ def test_the_site_works_through_a_broker_outage_and_the_sweep_delivers_what_wait
         moments = [event["dispatched_at"] for event in mine]
         assert all(moments) and moments == sorted(moments)
     # and the worker kept working: it fanned them out after the outage
-    assert "outbox.sweep" in stack["worker"].log()
+    assert f"{outbox_sweep_task.name}[" in stack["worker"].log()
