@@ -198,7 +198,8 @@ def _describe_activity(event, batch: Batch) -> Message:
             body=f"{_label(data.get('kind'), 'a')} document uploaded{who}.".capitalize(),
             link=link,
         )
-    change = (data.get("changes") or {}).get("status") or {}
+    changes = data.get("changes") if isinstance(data.get("changes"), dict) else {}
+    change = changes.get("status") if isinstance(changes.get("status"), dict) else {}
     moved = f" from {change.get('from')} to {change.get('to')}" if change else f" to {data.get('status')}"
     return Message(title=f"{name} moved{moved}", body="The partner's lifecycle status changed.", link=link)
 

@@ -13,6 +13,7 @@ written only when the event's ``partner_id`` is the login's partner, whatever a 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -24,6 +25,7 @@ from partners.notifications.models import Delivery, EmailBounce, Notification, N
 from prm.mail import QueuedEmail, emails_queue
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,11 @@ def notifications_fan_out(events: list) -> None:
         delivery = choices.get((user_id, category.code), category.default)
         if delivery == Delivery.OFF:
             continue
-        message = category.describe(event, batch)
+        try:
+            message = category.describe(event, batch)
+        except Exception:  # a payload it cannot read costs that notification, never the batch
+            logger.exception("notification of event %s for user %s skipped", event.pk, user_id)
+            continue
         rows.append(
             Notification(
                 user_id=user_id,

@@ -186,3 +186,26 @@ def test_a_batch_costs_the_same_few_queries_whatever_its_size(django_assert_max_
         notifications_fan_out(large)
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
     assert Notification.objects.count() == 21 * 3
+
+
+def test_an_event_whose_payload_cannot_be_read_is_skipped_without_failing_the_batch(django_capture_on_commit_callbacks):
+    # given: a status change with a malformed payload, then a good request
+    from partners.outbox.services import event_record
+
+    owner = UserFactory()
+    partner = PartnerFactory(owner=owner)
+    user = partner_login(partner)
+    event_record(
+        type="partner.status_changed",
+        object_type="partner",
+        object_id=partner.pk,
+        partner_id=partner.pk,
+        data={"id": partner.pk, "partner": partner.pk, "changes": ["status", "active"]},
+    )
+    request_event(partner)
+    # when
+    dispatch(django_capture_on_commit_callbacks)
+    # then
+    assert Notification.objects.filter(user=user, category="requests").exists()
+    assert Notification.objects.filter(user=owner, category="partner_activity").exists()
+    assert not Event.objects.filter(dispatched_at__isnull=True).exists()
