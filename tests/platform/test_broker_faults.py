@@ -115,14 +115,14 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log_file.close()
+        if self.process:
+            self.log_file.close()
 
 
 @pytest.fixture
 def stack(transactional_db, tmp_path):
     """Our redis-server, a gunicorn site and a Celery worker, all on that Redis and the test database."""
     redis = RedisServer(tmp_path / "redis.log")
-    redis.start()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -147,8 +147,6 @@ def stack(transactional_db, tmp_path):
          "--concurrency", "1", "--pool", "prefork", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
         env, tmp_path / "worker.log",
     )  # fmt: skip
-    site.start()
-    worker.start()
     base = f"http://127.0.0.1:{port}"
 
     def site_answers() -> bool:
@@ -158,12 +156,17 @@ def stack(transactional_db, tmp_path):
         except requests.RequestException:  # not listening yet, or still loading the application
             return False
 
-    wait_for(site_answers, timeout=60, interval=0.2, what="the site to answer")
-    wait_for(lambda: worker.alive() and " ready." in worker.log(), timeout=60, interval=0.2, what="the worker")
-    yield {"redis": redis, "site": site, "worker": worker, "base": base}
-    worker.stop()
-    site.stop()
-    redis.stop()
+    try:  # a failed start must not leave processes behind
+        redis.start()
+        site.start()
+        worker.start()
+        wait_for(site_answers, timeout=60, interval=0.2, what="the site to answer")
+        wait_for(lambda: worker.alive() and " ready." in worker.log(), timeout=60, interval=0.2, what="the worker")
+        yield {"redis": redis, "site": site, "worker": worker, "base": base}
+    finally:
+        worker.stop()
+        site.stop()
+        redis.stop()
 
 
 def _sweep(redis: RedisServer) -> None:
