@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.db.models.lookups import Exact
@@ -108,6 +109,11 @@ PARTNER_ANSWER_DAYS = 14
 # the inbox's lists count this far ("1,000+"): a to-do list needs no more, and counting "To do"
 # looks each row's request up (about ten microseconds a row at a million partners)
 INBOX_COUNT_CAP = 1000
+
+
+def inbox_count_cap() -> int:
+    """How far the inbox's tabs count: INBOX_COUNT_CAP, or less when LIST_COUNT_CAP says so."""
+    return min(settings.LIST_COUNT_CAP, INBOX_COUNT_CAP)
 
 
 def _answer_cutoff(today: date) -> datetime:

@@ -21,10 +21,10 @@ from prm.formats import short_date
 from programs.strategies.forms import InboxFilterForm, OutcomeCloseForm
 from programs.strategies.models import Outcome
 from programs.strategies.selectors import (
-    INBOX_COUNT_CAP,
     PARTNER_ANSWER_DAYS,
     OutcomeFilters,
     answer_due_on,
+    inbox_count_cap,
     inbox_other_sides,
     inbox_tasks,
     inbox_waiting,
@@ -95,8 +95,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     }
     if partner_name:
         lists = {name: outcomes.filter(partner__name__icontains=partner_name) for name, outcomes in lists.items()}
-    page = BoundedPaginator(lists[tab], PAGE_SIZE, cap=INBOX_COUNT_CAP).get_page(request.GET.get("page"))
-    other_tab = BoundedPaginator(lists[WAITING if tab == TASKS else TASKS], PAGE_SIZE, cap=INBOX_COUNT_CAP)
+    page = BoundedPaginator(lists[tab], PAGE_SIZE, cap=inbox_count_cap()).get_page(request.GET.get("page"))
+    other_tab = BoundedPaginator(lists[WAITING if tab == TASKS else TASKS], PAGE_SIZE, cap=inbox_count_cap())
     outcomes = list(page.object_list)
     others = inbox_other_sides(outcomes=outcomes)
     contacts = {}
