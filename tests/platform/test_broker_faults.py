@@ -262,5 +262,8 @@ def test_the_site_works_through_a_broker_outage_and_the_sweep_delivers_what_wait
         ]
         moments = [event["dispatched_at"] for event in mine]
         assert all(moments) and moments == sorted(moments)
-    # and the worker kept working: it fanned them out after the outage
+    # and the worker lived through the outage (it held unacknowledged messages: the re-evaluations
+    # the changes queued with a countdown) and fanned the events out after it
+    assert stack["worker"].alive()
+    assert "Unrecoverable error" not in stack["worker"].log()
     assert f"{outbox_sweep_task.name}[" in stack["worker"].log()
