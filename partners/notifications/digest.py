@@ -11,13 +11,13 @@ the hour) is caught up by the next one the same day. Nothing waiting → no dige
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from partners.models import Partner
@@ -28,6 +28,9 @@ from prm.mail import email_queue
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
+# a digest lists the newest this many of each category and counts the rest (a strategy run can
+# leave a manager thousands of outcomes; the notification list has them all)
+DIGEST_SHOWN = 20
 
 
 def digests_send(*, now: datetime | None = None) -> int:
@@ -81,16 +84,14 @@ def digest_send(*, user_id: int, local_date, now: datetime) -> bool:
     if row is None:
         return False
     digest_id = row[0]
-    notifications = list(
-        Notification.objects.select_for_update()
-        .filter(user_id=user_id, delivery=Delivery.DIGEST, digest__isnull=True, created_at__lte=now)
-        .order_by("id")
-    )
-    if not notifications:
+    # one set-based claim of everything waiting, however much a busy day left
+    count = Notification.objects.filter(
+        user_id=user_id, delivery=Delivery.DIGEST, digest__isnull=True, created_at__lte=now
+    ).update(digest_id=digest_id)
+    if not count:
         transaction.set_rollback(True)  # nothing to say: no claim either, a later beat may find some
         return False
-    Notification.objects.filter(pk__in=[n.pk for n in notifications]).update(digest_id=digest_id)
-    Digest.objects.filter(pk=digest_id).update(notification_count=len(notifications))
+    Digest.objects.filter(pk=digest_id).update(notification_count=count)
     user = (
         User.objects.filter(pk=user_id)
         .values("email", "first_name", "last_name", "is_active", "is_staff", "partner_user__partner__status")
@@ -98,16 +99,23 @@ def digest_send(*, user_id: int, local_date, now: datetime) -> bool:
     )
     if not _may_mail(user):
         return False
-    groups = defaultdict(list)
-    for notification in notifications:
-        groups[notification.category].append(notification)
+    totals = dict(
+        Notification.objects.filter(digest_id=digest_id)
+        .values_list("category")
+        .annotate(total=Count("id"))
+        .order_by("category")
+    )
+    groups = []
+    for code, total in totals.items():
+        shown = list(Notification.objects.filter(digest_id=digest_id, category=code).order_by("-id")[:DIGEST_SHOWN])
+        groups.append((category_get(code) or _Unknown(code), shown, total))
     message = digest_email(
         to=user["email"],
         name=f"{user['first_name']} {user['last_name']}".strip() or user["email"],
         user_id=user_id,
         is_staff=user["is_staff"],
-        groups=[(category_get(code) or _Unknown(code), items) for code, items in groups.items()],
-        count=len(notifications),
+        groups=groups,
+        count=count,
         local_date=local_date,
     )
     email_queue(message, key=f"digest:{digest_id}", category="digest", user_id=user_id)

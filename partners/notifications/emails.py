@@ -62,11 +62,15 @@ def notification_email(
 
 
 def digest_email(*, to: str, name: str, user_id: int, is_staff: bool, groups: list, count: int, local_date):
-    """The day's digest: ``groups`` is a list of (category, notifications). Its unsubscribe link
-    names the digest itself (``DIGEST``): one click turns off every category delivered by digest."""
+    """The day's digest: ``groups`` is a list of (category, the notifications shown, how many it
+    has in all). Its unsubscribe link names the digest itself (``DIGEST``): one click turns off
+    every category delivered by digest."""
     context = {
         "name": name,
-        "groups": [(category, [(n, absolute(n.link)) for n in items]) for category, items in groups],
+        "groups": [
+            (category, [(n, absolute(n.link)) for n in shown], total - len(shown)) for category, shown, total in groups
+        ],
+        "notifications_url": absolute(reverse("notifications" if is_staff else "selfservice:notifications")),
         "count": count,
         "local_date": local_date,
         "preferences_url": preferences_url(is_staff=is_staff),

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from partners.notifications.digest import digests_send
+from partners.notifications.digest import DIGEST_SHOWN, digests_send
 from partners.notifications.models import Digest, Notification, NotificationSchedule
 from tests.factories import UserFactory
 from tests.notifications.helpers import dispatch, outcome_event
@@ -134,3 +134,22 @@ def test_two_workers_beating_at_once_send_one_digest(settings):
     assert sum(results) == 2
     assert Digest.objects.count() == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted([maria.email, tom.email])
+
+
+def test_a_busy_day_lists_the_newest_of_each_category_and_counts_the_rest(django_capture_on_commit_callbacks):
+    # given: a run left Maria more outcomes than a digest lists
+    maria = UserFactory()
+    titles = [f"Outcome {number}" for number in range(DIGEST_SHOWN + 3)]
+    _waiting_outcomes(django_capture_on_commit_callbacks, maria, *titles)
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = digests_send(now=datetime(2026, 12, 4, 9, 0, tzinfo=UTC))
+    # then: every notification joins the digest, the e-mail lists the newest and links the rest
+    assert sent == 1
+    [message] = mail.outbox
+    assert message.subject == f"[OpenPRM] Your daily digest: {DIGEST_SHOWN + 3} notifications"
+    assert f"Outcome {DIGEST_SHOWN + 2}\n" in message.body
+    assert "Outcome 2\n" not in message.body
+    assert "- and 3 more: http" in message.body
+    assert "and 3 more</a>" in message.alternatives[0][0]
+    assert Notification.objects.filter(user=maria, digest__isnull=False).count() == DIGEST_SHOWN + 3
