@@ -284,6 +284,8 @@ NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=8)
 NOTIFICATIONS_EMAIL_MAX_ATTEMPTS = env.int("NOTIFICATIONS_EMAIL_MAX_ATTEMPTS", default=10)
 # finished e-mails (sent, suppressed, given up) are deleted nightly after this many days
 NOTIFICATIONS_EMAIL_RETENTION_DAYS = env.int("NOTIFICATIONS_EMAIL_RETENTION_DAYS", default=14)
+# in-app notifications older than this many days are deleted nightly (read or not)
+NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=180)
 
 # the outbox: events are kept this many days after they were fanned out, then pruned nightly
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)

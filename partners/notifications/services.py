@@ -6,6 +6,9 @@ none needs a lock beyond the UPDATE it is; preferences are upserts on (user, cat
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -129,3 +132,15 @@ def email_bounce_record(*, email: str, actor, reason: str = "", source: str = Em
         defaults={"reason": reason[:300], "source": source, "recorded_by": actor if actor.is_authenticated else None},
     )
     return bounce
+
+
+def notifications_prune(*, now=None) -> int:
+    """Nightly: delete notifications older than NOTIFICATIONS_RETENTION_DAYS, a batch at a time so
+    no long transaction holds the table; returns how many went. Their digests keep their counts."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        ids = list(Notification.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000])
+        if not ids:
+            return deleted
+        deleted += Notification.objects.filter(pk__in=ids).delete()[0]
