@@ -108,7 +108,16 @@ def two_partners():
         delivery="immediately", partner_id=bravo.pk, title=f"Request {SECRET}", link="/partner/",
     )  # fmt: skip
     ids += [notification.pk]
-    values = {"*": [str(pk) for pk in sorted(set(ids))], "prefix": [token.token_key], "external_id": ["crm-bravo"]}
+    values = {
+        "*": [str(pk) for pk in sorted(set(ids))],
+        "prefix": [token.token_key],
+        "external_id": ["crm-bravo"],
+        # a nested object's slot takes B's object of that kind, while the slot before it takes
+        # every id of B (the whole product, squared, would walk every such route ~150 times more)
+        "contact_id": [str(contact.pk)],
+        "invitation_id": [str(invitation.pk)],
+        "delivery_id": [str(delivery.pk)],
+    }
     return alpha, bravo, values
 
 
