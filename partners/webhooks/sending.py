@@ -78,6 +78,8 @@ LOOP_SECONDS = 120
 LEASE_MARGIN_SECONDS = 10
 # resolved addresses are reused this long (the connection goes to the checked address anyway)
 RESOLVE_CACHE_SECONDS = 30
+# look-ups run on these threads, so a hung DNS server holds them, never a sender
+RESOLVER_THREADS = 4
 # kept-alive connections a sending thread keeps, the most recently used (file descriptors are finite)
 IDLE_CONNECTIONS_PER_THREAD = 8
 USER_AGENT = "OpenPRM-Webhooks/1"
@@ -224,15 +226,36 @@ _resolved: dict[tuple[str, int], tuple[float, list[str]]] = {}
 _resolved_lock = threading.Lock()
 
 
+_resolvers: ThreadPoolExecutor | None = None
+_resolvers_pid: int | None = None
+
+
+def _resolver_pool() -> ThreadPoolExecutor:
+    global _resolvers, _resolvers_pid
+    if _resolvers is None or _resolvers_pid != os.getpid():  # a forked worker needs its own threads
+        _resolvers = ThreadPoolExecutor(max_workers=RESOLVER_THREADS, thread_name_prefix="webhook-resolve")
+        _resolvers_pid = os.getpid()
+    return _resolvers
+
+
 def _resolve(host: str, port: int) -> list[str]:
     """The system resolver's answer, kept RESOLVE_CACHE_SECONDS (whatever it is, it is checked
-    again by the guard before each attempt, and the attempt connects to the checked address)."""
+    again by the guard before each attempt, and the attempt connects to the checked address).
+
+    The look-up runs on a thread of its own and is waited for WEBHOOK_CONNECT_TIMEOUT at most: the
+    system resolver has no timeout of ours, and the watchdog cannot cut a look-up short, so a hung
+    DNS server fails the attempt (TimeoutError, "cannot be resolved") instead of holding a sender.
+    """
     now = time.monotonic()
     with _resolved_lock:
         hit = _resolved.get((host, port))
     if hit and hit[0] > now:
         return hit[1]
-    addresses = ssrf.system_resolver(host, port)
+    timeout = float(settings.WEBHOOK_CONNECT_TIMEOUT)
+    try:
+        addresses = _resolver_pool().submit(ssrf.system_resolver, host, port).result(timeout=timeout)
+    except TimeoutError:
+        raise TimeoutError(f"no answer from DNS within {timeout:g} s") from None
     with _resolved_lock:
         _resolved[(host, port)] = (now + RESOLVE_CACHE_SECONDS, addresses)
     return addresses

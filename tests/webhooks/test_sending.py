@@ -136,6 +136,24 @@ def test_a_receiver_that_never_answers_times_out(receiver, open_guard):
     assert WebhookAttempt.objects.get().error.startswith("timed out")
 
 
+def test_a_dns_server_that_never_answers_fails_the_attempt_within_the_connect_timeout(
+    receiver, open_guard, monkeypatch
+):
+    # given: a host name whose look-up hangs (connect timeout 1 s)
+    monkeypatch.setattr("partners.webhooks.ssrf.system_resolver", lambda host, port: time.sleep(10) or [])
+    SubscriptionFactory(url=f"http://hooks.example:{receiver.port}/in", event_types=["*"])
+    record("partner.created", object_id=1)
+    # when
+    started = time.monotonic()
+    webhooks_send()
+    # then: a failed attempt saying why, and the sender free again
+    assert time.monotonic() - started < 6
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None
+    assert "cannot be resolved" in attempt.error and "no answer from DNS within 1 s" in attempt.error
+    assert WebhookDelivery.objects.get().state == "pending"
+
+
 def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(receiver, open_guard):
     # given: 200, then one byte of the body every half second (each read is within the timeout)
     receiver.reply = Reply(status=200, body=b"x" * 100, trickle=0.5)
