@@ -27,5 +27,8 @@ def _patterns(portal) -> list:
     ]
 
 
-manager_urlpatterns = _patterns(views.for_managers)
+manager_urlpatterns = [
+    *_patterns(views.for_managers),
+    path("paused-badge/", views.paused_badge, name="webhook-paused-badge"),
+]
 partner_urlpatterns = _patterns(views.for_partners)

@@ -81,6 +81,16 @@ def for_partners(view: Callable) -> Callable:
     return wrapped
 
 
+@portal_view
+def paused_badge(request: HttpRequest) -> HttpResponse:
+    """The administrators' navbar warning, loaded by htmx after the page (so no page pays for it):
+    how many subscriptions are paused, or nothing at all."""
+    if role_of(request.user) != Role.ADMIN:
+        raise PermissionDenied
+    count = selectors.subscriptions_paused(user=request.user).count()
+    return render(request, "webhooks/_paused_badge.html", {"count": count})
+
+
 def _require_manager(request: HttpRequest) -> None:
     """403 for a login that manages no webhooks (a partner member) on the pages naming none."""
     if not selectors.may_manage_webhooks(request.user):

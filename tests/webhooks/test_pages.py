@@ -119,12 +119,14 @@ def test_a_paused_subscription_is_announced_on_the_list_the_detail_and_the_navba
     listing = admin_client.get(LIST).content.decode()
     detail = admin_client.get(f"{LIST}{paused.pk}/").content.decode()
     dashboard = admin_client.get("/").content.decode()
+    badge = admin_client.get("/settings/webhooks/paused-badge/").content.decode()
     # then
     assert "A subscription is paused" in listing
     assert "Every delivery failed for three days." in listing
     assert "This subscription is paused" in detail
     assert f'action="/settings/webhooks/{paused.pk}/resume/"' in detail
-    assert re.search(r'href="/settings/webhooks/">Webhooks <span class="badge[^"]*text-bg-warning', dashboard)
+    assert 'href="/settings/webhooks/">Webhooks<span hx-get="/settings/webhooks/paused-badge/"' in dashboard
+    assert re.search(r'<span class="badge[^"]*text-bg-warning[^>]*>1<span class="visually-hidden"> paused', badge)
 
 
 def test_the_navbar_links_webhooks_for_administrators_only(client, admin_user, manager):
@@ -133,8 +135,8 @@ def test_the_navbar_links_webhooks_for_administrators_only(client, admin_user, m
     admin_page = client.get("/").content.decode()
     client.force_login(manager)
     manager_page = client.get("/").content.decode()
-    # then: no badge without a paused subscription
-    assert 'href="/settings/webhooks/">Webhooks</a>' in admin_page
+    # then: the link, its badge loaded after the page
+    assert 'href="/settings/webhooks/">Webhooks<span hx-get="/settings/webhooks/paused-badge/"' in admin_page
     assert 'href="/settings/webhooks/"' not in manager_page
 
 
@@ -439,3 +441,18 @@ def test_the_detail_page_query_count_is_flat(admin_client, rows, django_assert_m
     # then
     assert response.status_code == 200
     assert response.content.decode().count('/redeliver/"') == rows + 1  # one per delivery, and "since"
+
+
+def test_the_paused_badge_is_empty_without_paused_subscriptions_and_for_administrators_only(
+    client, admin_user, manager
+):
+    # given
+    _subscription(description="Billing")
+    # when
+    client.force_login(admin_user)
+    empty = client.get("/settings/webhooks/paused-badge/")
+    client.force_login(manager)
+    refused = client.get("/settings/webhooks/paused-badge/")
+    # then
+    assert (empty.status_code, empty.content.strip()) == (200, b"")
+    assert refused.status_code == 403
