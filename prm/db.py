@@ -21,3 +21,14 @@ def analyze(*models: type[Model], using: str = DEFAULT_DB_ALIAS) -> None:
     tables = ", ".join(dict.fromkeys(connection.ops.quote_name(model._meta.db_table) for model in models))
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {tables}")
+
+
+def delete_in_batches(queryset, *, batch: int = 5000) -> int:
+    """Delete what ``queryset`` selects a batch of ids at a time, so a nightly prune never holds a
+    long transaction or locks the whole backlog at once; returns how many rows went."""
+    deleted = 0
+    while True:
+        ids = list(queryset.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += queryset.model.objects.filter(pk__in=ids).delete()[1].get(queryset.model._meta.label, 0)

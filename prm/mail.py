@@ -22,6 +22,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from prm.db import delete_in_batches
+
 logger = logging.getLogger(__name__)
 
 # the sweep leaves rows this fresh to the task their own commit queued
@@ -213,16 +215,8 @@ def emails_prune(*, now=None) -> int:
     from partners.notifications.models import OutgoingEmail
 
     cutoff = (now or timezone.now()) - timedelta(days=settings.NOTIFICATIONS_EMAIL_RETENTION_DAYS)
-    deleted = 0
-    while True:
-        ids = list(
-            OutgoingEmail.objects.exclude(state=OutgoingEmail.State.PENDING)
-            .filter(created_at__lt=cutoff)
-            .values_list("pk", flat=True)[:5000]
-        )
-        if not ids:
-            return deleted
-        deleted += OutgoingEmail.objects.filter(pk__in=ids).delete()[0]
+    finished = OutgoingEmail.objects.exclude(state=OutgoingEmail.State.PENDING).filter(created_at__lt=cutoff)
+    return delete_in_batches(finished)
 
 
 def email_deliver(*, payload: dict) -> bool:

@@ -25,6 +25,7 @@ from partners.notifications.models import (
 )
 from partners.notifications.selectors import preferences_of, time_zone_exists
 from partners.notifications.unsubscribe import UnsubscribeToken
+from prm.db import delete_in_batches
 from prm.errors import DomainError
 
 
@@ -138,9 +139,4 @@ def notifications_prune(*, now=None) -> int:
     """Nightly: delete notifications older than NOTIFICATIONS_RETENTION_DAYS, a batch at a time so
     no long transaction holds the table; returns how many went. Their digests keep their counts."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.NOTIFICATIONS_RETENTION_DAYS)
-    deleted = 0
-    while True:
-        ids = list(Notification.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:5000])
-        if not ids:
-            return deleted
-        deleted += Notification.objects.filter(pk__in=ids).delete()[0]
+    return delete_in_batches(Notification.objects.filter(created_at__lt=cutoff))

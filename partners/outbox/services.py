@@ -14,6 +14,7 @@ from django.utils import timezone
 from partners.outbox.channels import channels
 from partners.outbox.models import Event
 from partners.outbox.types import event_type_exists
+from prm.db import delete_in_batches
 
 logger = logging.getLogger(__name__)
 
@@ -164,11 +165,4 @@ def outbox_prune(*, now=None) -> int:
     long transaction holds the table; returns how many went. Channels' rows that reference
     an event decide themselves (deliveries cascade with it)."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
-    deleted = 0
-    while True:
-        ids = list(
-            Event.objects.filter(created_at__lt=cutoff, dispatched_at__isnull=False).values_list("pk", flat=True)[:5000]
-        )
-        if not ids:
-            return deleted
-        deleted += Event.objects.filter(pk__in=ids).delete()[0]
+    return delete_in_batches(Event.objects.filter(created_at__lt=cutoff, dispatched_at__isnull=False))

@@ -170,3 +170,22 @@ def test_a_bad_bounce_address_is_a_400(api_client):
     response = api_client.post("/api/v1/email-bounces/", {"email": "not an address"}, format="json")
     # then
     assert response.status_code == 400 and "email" in response.json()
+
+
+def test_the_bounce_list_query_count_is_flat(api_client, django_assert_max_num_queries):
+    # given
+    admin = UserFactory(role="admin")
+    api_client.force_authenticate(admin)
+    counts = []
+    for total in (1, 20):
+        EmailBounce.objects.all().delete()
+        EmailBounce.objects.bulk_create(
+            EmailBounce(email=f"gone{i}@example.com", recorded_by=admin) for i in range(total)
+        )
+        # when: the caller's role, count, page
+        with django_assert_max_num_queries(4) as queries:
+            response = api_client.get("/api/v1/email-bounces/?page_size=20")
+        # then
+        assert len(response.json()["results"]) == total
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
