@@ -19,7 +19,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from partners.models import Partner
 from partners.webhooks import selectors, services
 from partners.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from partners.webhooks.queries import with_attempts
@@ -188,17 +187,10 @@ class WebhookViewSet(
         return names | {"state"} if self.action == "deliveries" else names
 
     def _partner_id(self, serializer) -> int | None:
-        """The organisation of a new subscription: a partner admin's own, whatever the body says; for
-        an administrator the partner named (one it sees, else a 400) or none (a staff subscription)."""
-        user = self.request.user
-        if not user.is_staff:
-            from partners.querysets import partner_id_of
-
-            return partner_id_of(user)
-        partner_id = serializer.validated_data.get("partner_id")
-        if partner_id is not None and not Partner.objects.visible_to(user).filter(pk=partner_id).exists():
-            raise ValidationError({"partner": ["Unknown partner."]})
-        return partner_id
+        """The organisation an administrator names (``subscription_create`` checks it exists); a
+        partner admin's subscription is its own organisation's whatever the body says (the service
+        scopes it)."""
+        return serializer.validated_data.get("partner_id") if self.request.user.is_staff else None
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
