@@ -18,7 +18,7 @@ class EmailBounceAdmin(admin.ModelAdmin):
         if change:
             obj.save(update_fields=["reason"])
             return
-        bounce = email_bounce_record(email=obj.email, reason=obj.reason, actor=request.user)
+        bounce, _ = email_bounce_record(email=obj.email, reason=obj.reason, actor=request.user)
         obj.pk, obj.email = bounce.pk, bounce.email
 
 

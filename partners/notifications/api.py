@@ -205,15 +205,14 @@ class EmailBounceViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, ScopedV
     def create(self, request):
         form = EmailBounceSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        existed = EmailBounce.objects.filter(email=form.validated_data["email"].strip().lower()).exists()
-        bounce = email_bounce_record(
+        bounce, created = email_bounce_record(
             email=form.validated_data["email"],
             reason=form.validated_data.get("reason", ""),
             actor=request.user,
             source=EmailBounce.Source.API,
         )
         return Response(
-            EmailBounceSerializer(bounce).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+            EmailBounceSerializer(bounce).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
 

@@ -120,19 +120,21 @@ def unsubscribe(*, token: UnsubscribeToken | None, actor=None) -> list[str]:
     return codes
 
 
-def email_bounce_record(*, email: str, actor, reason: str = "", source: str = EmailBounce.Source.ADMIN) -> EmailBounce:
+def email_bounce_record(
+    *, email: str, actor, reason: str = "", source: str = EmailBounce.Source.ADMIN
+) -> tuple[EmailBounce, bool]:
     """Record that mail to ``email`` bounced: notification mail to it stops, queued mail included
-    (checked again when sent). Recording an address twice keeps the first row and its date."""
+    (checked again when sent). Recording an address twice keeps the first row and its date; the
+    flag says whether this call created it (the unique address decides, under concurrency too)."""
     email = (email or "").strip().lower()
     try:
         validate_email(email)
     except ValidationError:
         raise ValidationError({"email": "Enter a valid e-mail address."}) from None
-    bounce, _ = EmailBounce.objects.get_or_create(
+    return EmailBounce.objects.get_or_create(
         email=email,
         defaults={"reason": reason[:300], "source": source, "recorded_by": actor if actor.is_authenticated else None},
     )
-    return bounce
 
 
 def notifications_prune(*, now=None) -> int:
