@@ -40,7 +40,7 @@ class PartnerAdmin(ReadOnlyAdmin):
     list_filter = ["type", "status", "engagement"]
     search_fields = ["name", "legal_name", "slug", "website"]
     list_select_related = ["owner"]
-    exclude = ["facets", "search_document"]
+    exclude = ["facets", "search_document", "domain"]
     inlines = [ContactInline]
     show_full_result_count = False
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}

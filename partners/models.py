@@ -142,6 +142,13 @@ class Partner(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    # the website's host in lower case without "www." (https://www.Acme.com/about → acme.com),
+    # which a CSV import matches rows on when they carry no external_id
+    domain = models.GeneratedField(
+        expression=Func(Lower("website"), Value(WEBSITE_HOST_PATTERN), Value(r"\3"), function="regexp_replace"),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,6 +172,7 @@ class Partner(models.Model):
             GinIndex(fields=["search_document"], name="partner_search_gin"),
             # the dashboard's counts (selectors.partner_summary): one index-only scan, grouped
             models.Index(fields=["type", "status", "regions"], name="partner_summary"),
+            models.Index(fields=["domain"], name="partner_domain"),
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from partners.api.views import (
     RegionViewSet,
     VerticalViewSet,
 )
+from partners.imports.api import register as register_imports
 from partners.invitations.api import InvitationViewSet
 from partners.notifications import api as notifications_api
 from partners.records.api import register as register_records
@@ -28,6 +29,7 @@ router.register("tokens", ApiTokenViewSet, basename="api-token")
 router.register("users", UserViewSet, basename="api-user")
 router.register("invitations", InvitationViewSet, basename="api-invitation")
 register_records(router)
+register_imports(router)
 notifications_api.register(router)
 register_webhooks(router)
 register_strategies(router)

@@ -19,7 +19,8 @@ from django.utils import timezone
 from knox.crypto import hash_token
 from knox.settings import CONSTANTS
 
-from partners.views.partner_list import CSV_HEADER, csv_safe
+from partners.views.partner_list import CSV_HEADER
+from prm.spreadsheets import csv_safe
 
 EMEA = ["EMEA", "WE", "DACH", "NORDICS", "ME", "AF"]
 FILTER = "p.facets @> %s::varchar(64)[] AND p.facets && %s::varchar(64)[]"

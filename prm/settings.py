@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "partners.outbox",
     "partners.webhooks",
     "partners.notifications",
+    "partners.imports",
     "programs",
 ]
 
@@ -289,6 +290,11 @@ NOTIFICATIONS_RETENTION_DAYS = env.int("NOTIFICATIONS_RETENTION_DAYS", default=1
 
 # the outbox: events are kept this many days after they were fanned out, then pruned nightly
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# CSV imports: the largest file accepted, rows per chunk (one transaction each), and how long
+# imports, their stored files and row reports are kept
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_CHUNK_SIZE = env.int("IMPORT_CHUNK_SIZE", default=1000)
+IMPORT_RETENTION_DAYS = env.int("IMPORT_RETENTION_DAYS", default=30)
 # the sweep leaves events younger than this to the dispatcher their own commit queued
 OUTBOX_SWEEP_GRACE_SECONDS = env.int("OUTBOX_SWEEP_GRACE_SECONDS", default=5)
 # after the broker failed to take a message, web processes do not try it again for this long

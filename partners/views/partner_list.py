@@ -26,6 +26,7 @@ from partners.views.access import (
 )
 from prm.counting import BoundedPaginator
 from prm.formats import short_date
+from prm.spreadsheets import csv_safe
 
 PAGE_SIZE = 50
 
@@ -242,16 +243,6 @@ CSV_HEADER = (
     "id", "name", "legal_name", "slug", "website", "type", "status", "engagement", "country", "regions",
     "verticals", "owner_email", "created_at", "updated_at",
 )  # fmt: skip
-# a cell starting with one of these is a formula to spreadsheet programs (CSV injection)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """The cell as text; a leading formula character is neutralised with an apostrophe."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
-
-
 # the columns of CSV_HEADER as the query reads them; rows are tuples, never models
 CSV_COLUMNS = (
     "id", "name", "legal_name", "slug", "website", "type", "status", "engagement", "country", "regions",

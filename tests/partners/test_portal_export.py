@@ -7,7 +7,7 @@ import re
 import pytest
 import time_machine
 
-from partners.views.partner_list import csv_safe
+from prm.spreadsheets import csv_safe
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 

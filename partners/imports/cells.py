@@ -1,0 +1,129 @@
+"""Parsers from a CSV cell to a field's value; each raises CellError with a message for people."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator, URLValidator
+from django.db.models import TextChoices
+from django.utils.text import slugify
+from django_countries import countries
+
+from partners.imports.kinds.base import CellError
+from partners.models import EXTERNAL_ID_PATTERN, WEBSITE_HOST_PATTERN
+from partners.reference import reference
+
+LIST_SEPARATORS = re.compile(r"\s*[;,|]\s*")
+_external_id = re.compile(EXTERNAL_ID_PATTERN)
+_website_host = re.compile(WEBSITE_HOST_PATTERN)
+_url = URLValidator(schemes=["http", "https"])
+_email = EmailValidator()
+
+
+def _fold(value: str) -> str:
+    """Case, spaces, hyphens, underscores and apostrophes do not matter: "Arm's length" = arms_length."""
+    return re.sub(r"[\s_\-'’]+", "", value.casefold())
+
+
+def text(max_length: int) -> Callable[[str], str]:
+    def parse(cell: str) -> str:
+        value = cell.strip()
+        if len(value) > max_length:
+            raise CellError(f"At most {max_length:,} characters (this has {len(value):,}).")
+        return value
+
+    return parse
+
+
+def choice(choices: type[TextChoices], what: str) -> Callable[[str], str]:
+    """A value or its label, in any case: "Channel", "channel" and "CHANNEL" are the same."""
+    known = {}
+    for value, label in choices.choices:
+        known[_fold(value)] = value
+        known[_fold(str(label))] = value
+
+    def parse(cell: str) -> str:
+        value = known.get(_fold(cell))
+        if value is None:
+            raise CellError(f"“{cell.strip()}” is not a {what}; use one of {', '.join(choices.values)}.")
+        return value
+
+    return parse
+
+
+def external_id(cell: str) -> str:
+    value = cell.strip()
+    if not _external_id.match(value):
+        raise CellError("Use letters, digits and . _ : ~ - (at most 100).")
+    return value
+
+
+def website(cell: str) -> str:
+    """A URL; a bare host such as acme.com gets https://."""
+    value = cell.strip()
+    if "://" not in value:
+        value = f"https://{value}"
+    if len(value) > 200:
+        raise CellError("At most 200 characters.")
+    try:
+        _url(value)
+    except ValidationError as exc:
+        raise CellError(f"“{cell.strip()}” is not a web address.") from exc
+    return value
+
+
+def domain_of(url: str) -> str:
+    """The host of a website without "www.", as Partner.domain computes it in the database."""
+    return _website_host.sub(r"\3", url.lower())
+
+
+def email(cell: str) -> str:
+    value = cell.strip().lower()
+    try:
+        _email(value)
+    except ValidationError as exc:
+        raise CellError(f"“{cell.strip()}” is not an e-mail address.") from exc
+    return value
+
+
+def country(cell: str) -> str:
+    """A two- or three-letter code, or the country's English name."""
+    value = cell.strip()
+    code = countries.alpha2(value) if len(value) <= 3 else ""
+    code = code or countries.by_name(value)
+    if not code:
+        raise CellError(f"Unknown country “{value}”; use a code such as DE or the English name.")
+    return code
+
+
+def _split(cell: str) -> list[str]:
+    return [part for part in LIST_SEPARATORS.split(cell.strip()) if part]
+
+
+def regions(cell: str) -> list[str]:
+    """Region codes, separated by ; , or |; a region's name works too (case does not matter)."""
+    ref = reference()
+    by_name = {_fold(name): code for code, name in ref.regions.items()}
+    found, unknown = [], []
+    for part in _split(cell):
+        code = part.upper() if part.upper() in ref.regions else by_name.get(_fold(part))
+        (found if code else unknown).append(code or part)
+    if unknown:
+        raise CellError(f"Unknown region: {', '.join(unknown)}.")
+    return list(dict.fromkeys(found))
+
+
+def verticals(cell: str) -> list[str]:
+    """Vertical slugs or names, separated by ; , or |."""
+    ref = reference()
+    by_name = {_fold(name): slug for slug, name in ref.verticals.items()}
+    found, unknown = [], []
+    for part in _split(cell):
+        slug = part.lower() if part.lower() in ref.verticals else by_name.get(_fold(part))
+        slug = slug or (slugify(part) if slugify(part) in ref.verticals else None)
+        (found if slug else unknown).append(slug or part)
+    if unknown:
+        raise CellError(f"Unknown vertical: {', '.join(unknown)}.")
+    return list(dict.fromkeys(found))

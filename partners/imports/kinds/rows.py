@@ -1,0 +1,192 @@
+"""Helpers the kinds share: earlier rows of the same import, and set-based writes of timeline rows,
+contacts and events for a chunk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from partners.events import partner_snapshot
+from partners.imports.models import ImportRow
+from partners.models import Activity, Contact, Partner
+from partners.outbox.services import EventDraft, events_record
+
+CONTACT_FIELDS = ("name", "phone", "title", "role")
+
+
+def earlier_rows(*, run, keys: set[str], alt_keys: set[str] = frozenset(), object_ids: set[int] = frozenset()):
+    """The rows of earlier chunks (not errors) holding any of these keys, alt keys or objects:
+    ``(key, alt_key, object_id, number)`` tuples, in row order."""
+    condition = Q(key__in=keys) if keys else Q(pk__in=[])
+    if alt_keys:
+        condition |= Q(alt_key__in=alt_keys) | Q(key__in=alt_keys)
+    if object_ids:
+        condition |= Q(object_id__in=object_ids)
+    return list(
+        ImportRow.objects.filter(condition, run=run)
+        .exclude(action=ImportRow.Action.ERROR)
+        .order_by("number")
+        .values_list("key", "alt_key", "object_id", "number")
+    )
+
+
+@dataclass
+class ContactPlan:
+    """A contact a row adds (``contact`` is new) or changes (``changes`` not empty)."""
+
+    contact: Contact
+    created: bool
+    changes: dict[str, list] = field(default_factory=dict)
+
+
+def contact_plan(
+    *,
+    partner_id: int | None,
+    values: dict,
+    existing: dict[tuple[int, str], Contact],
+    has_primary: set[int],
+    prefix: str,
+) -> tuple[ContactPlan | None, dict[str, list[str]]]:
+    """What a row's contact cells (``<prefix>email`` …) do to its partner's contacts: add one,
+    change one found by e-mail, or nothing. The first contact a partner gets becomes primary
+    unless a role is given; a second primary is refused. ``has_primary`` is updated."""
+    email = values.get(f"{prefix}email")
+    given = {name: values[f"{prefix}{name}"] for name in CONTACT_FIELDS if f"{prefix}{name}" in values}
+    if email is None:
+        if given:
+            return None, {f"{prefix}email": ["Needed to add or update a contact."]}
+        return None, {}
+    contact = existing.get((partner_id, email)) if partner_id is not None else None
+    if contact is not None:
+        changes = {
+            name: [getattr(contact, name), value] for name, value in given.items() if getattr(contact, name) != value
+        }
+        if changes.get("role", [None, None])[1] == Contact.Role.PRIMARY and partner_id in has_primary:
+            return None, {f"{prefix}role": ["This partner already has a primary contact."]}
+        if changes.get("role", [None, None])[1] == Contact.Role.PRIMARY:
+            has_primary.add(partner_id)
+        return (ContactPlan(contact=contact, created=False, changes=changes) if changes else None), {}
+    if "name" not in given:
+        return None, {f"{prefix}name": ["Needed for a new contact."]}
+    role = given.get("role")
+    if role is None:
+        role = Contact.Role.SALES if partner_id in has_primary else Contact.Role.PRIMARY
+    elif role == Contact.Role.PRIMARY and partner_id in has_primary:
+        return None, {f"{prefix}role": ["This partner already has a primary contact."]}
+    if role == Contact.Role.PRIMARY and partner_id is not None:
+        has_primary.add(partner_id)
+    contact = Contact(
+        partner_id=partner_id,
+        name=given["name"],
+        email=email,
+        phone=given.get("phone", ""),
+        title=given.get("title", ""),
+        role=role,
+    )
+    return ContactPlan(contact=contact, created=True), {}
+
+
+def contacts_of(partner_ids: set[int]) -> tuple[dict[tuple[int, str], Contact], set[int]]:
+    """The partners' contacts by (partner, e-mail), and which partners have a primary one."""
+    existing, has_primary = {}, set()
+    for contact in Contact.objects.filter(partner_id__in=partner_ids):
+        existing[(contact.partner_id, contact.email.lower())] = contact
+        if contact.role == Contact.Role.PRIMARY:
+            has_primary.add(contact.partner_id)
+    return existing, has_primary
+
+
+@dataclass
+class ChunkWrites:
+    """The timeline rows and events a chunk writes, collected and written with one INSERT each."""
+
+    run_id: int
+    activities: list[Activity] = field(default_factory=list)
+    events: list[EventDraft] = field(default_factory=list)
+    touched: set[int] = field(default_factory=set)
+
+    def source(self, number: int) -> dict:
+        return {"import": self.run_id, "row": number}
+
+    def timeline(self, *, partner_id: int, actor, kind: str, message: str, data: dict, number: int) -> None:
+        self.activities.append(
+            Activity(
+                partner_id=partner_id,
+                actor=actor,
+                kind=kind,
+                message=f"{message} (import #{self.run_id}, row {number})",
+                data={**data, **self.source(number)},
+                created_at=timezone.now(),
+            )
+        )
+        self.touched.add(partner_id)
+
+    def partner_event(self, *, type: str, partner: Partner, number: int, changes: dict | None = None) -> None:
+        data = {**partner_snapshot(partner), "source": self.source(number)}
+        if changes is not None:
+            data["changes"] = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
+        self.events.append(
+            EventDraft(type=type, object_type="partner", object_id=partner.pk, partner_id=partner.pk, data=data)
+        )
+
+    def contact(self, *, plan: ContactPlan, partner_name: str, actor, number: int) -> None:
+        contact = plan.contact
+        data = {
+            "id": contact.pk,
+            "partner": contact.partner_id,
+            "name": contact.name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "title": contact.title,
+            "role": contact.role,
+            "is_primary": contact.role == Contact.Role.PRIMARY,
+            "source": self.source(number),
+        }
+        if plan.created:
+            self.timeline(
+                partner_id=contact.partner_id,
+                actor=actor,
+                kind=Activity.Kind.CONTACT_ADDED,
+                message=f"Contact {contact.name} added ({contact.get_role_display().lower()})",
+                data={"contact": contact.pk, "role": contact.role},
+                number=number,
+            )
+            self.events.append(EventDraft("contact.created", "contact", contact.pk, contact.partner_id, data))
+        else:
+            self.timeline(
+                partner_id=contact.partner_id,
+                actor=actor,
+                kind=Activity.Kind.CONTACT_UPDATED,
+                message=f"Contact {contact.name} updated: " + ", ".join(plan.changes),
+                data={"contact": contact.pk, "changes": plan.changes},
+                number=number,
+            )
+            data["changes"] = {name: {"from": old, "to": new} for name, (old, new) in plan.changes.items()}
+            self.events.append(EventDraft("contact.updated", "contact", contact.pk, contact.partner_id, data))
+
+    def save(self, *, actor) -> None:
+        """The timeline rows, the partners' last activity and the events: one statement each."""
+        now = timezone.now()
+        Activity.objects.bulk_create(self.activities, batch_size=2000)
+        if self.touched:
+            Partner.objects.filter(pk__in=self.touched).update(last_activity_at=now)
+        events_record(self.events, actor=actor)
+
+
+def contacts_save(plans: list[ContactPlan]) -> None:
+    """Insert the new contacts and update the changed ones, in bulk."""
+    now = timezone.now()
+    new = [plan.contact for plan in plans if plan.created]
+    for contact in new:
+        contact.created_at = contact.updated_at = now
+    Contact.objects.bulk_create(new, batch_size=2000)
+    changed = [plan.contact for plan in plans if not plan.created]
+    for plan in plans:
+        if not plan.created:
+            for name, (_, value) in plan.changes.items():
+                setattr(plan.contact, name, value)
+            plan.contact.updated_at = now
+    if changed:
+        Contact.objects.bulk_update(changed, [*CONTACT_FIELDS, "updated_at"], batch_size=1000)
