@@ -32,3 +32,24 @@ def delete_in_batches(queryset, *, batch: int = 5000) -> int:
         if not ids:
             return deleted
         deleted += queryset.model.objects.filter(pk__in=ids).delete()[1].get(queryset.model._meta.label, 0)
+
+
+def insert_rows(model: type[Model], columns: list[str], rows: list[tuple], *, returning_ids: bool = False) -> list[int]:
+    """INSERT many rows with one statement per 1,000, values already in database form (JSON as
+    ``psycopg2.extras.Json``, foreign keys as ids); returns the new ids, in order, when asked.
+
+    ``bulk_create`` prepares every field of every instance in Python, which costs more than the
+    insert itself for a chunk of an import; bulk writers that hold plain values use this instead.
+    """
+    from psycopg2.extras import execute_values
+
+    if not rows:
+        return []
+    connection = connections[DEFAULT_DB_ALIAS]
+    quote = connection.ops.quote_name
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES %s" + (
+        " RETURNING id" if returning_ids else ""
+    )
+    with connection.cursor() as cursor:
+        result = execute_values(cursor.cursor, sql, rows, page_size=1000, fetch=returning_ids)
+    return [row[0] for row in result] if returning_ids else []

@@ -22,9 +22,12 @@ _url = URLValidator(schemes=["http", "https"])
 _email = EmailValidator()
 
 
+_ignored = re.compile(r"[\s_\-'’]+")
+
+
 def _fold(value: str) -> str:
     """Case, spaces, hyphens, underscores and apostrophes do not matter: "Arm's length" = arms_length."""
-    return re.sub(r"[\s_\-'’]+", "", value.casefold())
+    return _ignored.sub("", value.casefold())
 
 
 def text(max_length: int) -> Callable[[str], str]:
@@ -102,10 +105,24 @@ def _split(cell: str) -> list[str]:
     return [part for part in LIST_SEPARATORS.split(cell.strip()) if part]
 
 
+_by_name: list = [None, None]  # [the reference data read, its names folded]
+
+
+def _names(ref) -> tuple[dict[str, str], dict[str, str]]:
+    """Region codes and vertical slugs by folded name, for the reference data as last read."""
+    if _by_name[0] is not ref:
+        _by_name[:] = [
+            ref,
+            ({_fold(name): code for code, name in ref.regions.items()},
+             {_fold(name): slug for slug, name in ref.verticals.items()}),
+        ]  # fmt: skip
+    return _by_name[1]
+
+
 def regions(cell: str) -> list[str]:
     """Region codes, separated by ; , or |; a region's name works too (case does not matter)."""
     ref = reference()
-    by_name = {_fold(name): code for code, name in ref.regions.items()}
+    by_name = _names(ref)[0]
     found, unknown = [], []
     for part in _split(cell):
         code = part.upper() if part.upper() in ref.regions else by_name.get(_fold(part))
@@ -118,7 +135,7 @@ def regions(cell: str) -> list[str]:
 def verticals(cell: str) -> list[str]:
     """Vertical slugs or names, separated by ; , or |."""
     ref = reference()
-    by_name = {_fold(name): slug for slug, name in ref.verticals.items()}
+    by_name = _names(ref)[1]
     found, unknown = [], []
     for part in _split(cell):
         slug = part.lower() if part.lower() in ref.verticals else by_name.get(_fold(part))

@@ -10,6 +10,7 @@ No row is written twice and none is skipped.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -17,10 +18,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
+from psycopg2.extras import Json
 
 from partners.imports.events import import_finished_event
 from partners.imports.files import FileProblem, column_name, inspect_upload, read_records
@@ -30,7 +33,7 @@ from partners.imports.mapping import mapping_errors, mapping_guess, mapping_reme
 from partners.imports.models import Import, ImportFile, ImportRow
 from partners.models import Activity, Contact, Partner
 from prm.broker import enqueue, enqueue_on_commit
-from prm.db import analyze, delete_in_batches
+from prm.db import analyze, delete_in_batches, insert_rows
 from prm.errors import Conflict, FieldErrors
 
 logger = logging.getLogger(__name__)
@@ -242,23 +245,15 @@ def _chunk_commit(run: Import, kind, parsed: list[ParsedRow], *, blank: int, end
     """Decide (and for a real import, write) one chunk, with its report rows and the progress."""
     with transaction.atomic():
         results = kind.process(parsed, run=run, commit=not run.dry_run, actor=run.created_by) if parsed else []
-        ImportRow.objects.bulk_create(
+        insert_rows(
+            ImportRow,
+            ["run_id", "number", "action", "key", "alt_key", "object_id", "label", "messages", "changes"],
             [
-                ImportRow(
-                    run=run,
-                    number=result.number,
-                    action=result.action,
-                    key=result.key[:300],
-                    alt_key=result.alt_key[:300],
-                    object_id=result.object_id,
-                    label=result.label[:200],
-                    messages=result.messages,
-                    changes=result.changes,
-                )
-                for result in results
+                (run.pk, r.number, r.action, r.key[:300], r.alt_key[:300], r.object_id, r.label[:200],
+                 Json(r.messages), Json(r.changes, dumps=_dumps))
+                for r in results
             ],
-            batch_size=2000,
-        )
+        )  # fmt: skip
         counts = dict.fromkeys(ImportRow.Action.values, 0)
         for result in results:
             counts[result.action] += 1
@@ -273,6 +268,10 @@ def _chunk_commit(run: Import, kind, parsed: list[ParsedRow], *, blank: int, end
             errors=F("errors") + counts["error"],
             heartbeat_at=timezone.now(),
         )
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 def _finish(run: Import) -> None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg2.extras import Json
 
 from partners.outbox.channels import channels
 from partners.outbox.models import Event
 from partners.outbox.types import event_type_exists
-from prm.db import delete_in_batches
+from prm.db import delete_in_batches, insert_rows
 
 logger = logging.getLogger(__name__)
 
@@ -51,30 +55,52 @@ def event_record(
     )[0]
 
 
-def events_record(drafts: Iterable[EventDraft], *, actor=None) -> list[Event]:
-    """``event_record`` for many events with one INSERT (a strategy run's outcomes, an import)."""
+def events_record(drafts: Iterable[EventDraft], *, actor=None, returning: bool = True) -> list[Event]:
+    """``event_record`` for many events with one INSERT (a strategy run's outcomes, an import).
+
+    ``returning=False`` inserts plain rows and returns [], for writers of thousands of events that
+    do not need the objects back.
+    """
     now = timezone.now()
     actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    rows = []
+    drafts = list(drafts)
     for draft in drafts:
         if not event_type_exists(draft.type):
             raise ValueError(f"unknown event type {draft.type!r}; register it first")
-        rows.append(
-            Event(
-                type=draft.type,
-                object_type=draft.object_type,
-                object_id=str(draft.object_id),
-                partner_id=draft.partner_id,
-                data=draft.data,
-                actor_id=actor_id,
-                created_at=now,
-            )
-        )
-    if not rows:
+    if not drafts:
         return []
+    if not returning:
+        insert_rows(
+            Event,
+            ["uid", "type", "object_type", "object_id", "partner_id", "data", "actor_id", "created_at",
+             "dispatch_attempts", "dispatch_error"],
+            [
+                (str(uuid.uuid4()), d.type, d.object_type, str(d.object_id), d.partner_id, Json(d.data, dumps=_dumps),
+                 actor_id, now, 0, "")
+                for d in drafts
+            ],
+        )  # fmt: skip
+        _dispatch_after_commit()
+        return []
+    rows = [
+        Event(
+            type=draft.type,
+            object_type=draft.object_type,
+            object_id=str(draft.object_id),
+            partner_id=draft.partner_id,
+            data=draft.data,
+            actor_id=actor_id,
+            created_at=now,
+        )
+        for draft in drafts
+    ]
     events = Event.objects.bulk_create(rows, batch_size=2000)
     _dispatch_after_commit()
     return events
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 def _dispatch_after_commit() -> None:

@@ -15,6 +15,7 @@ from partners.imports.kinds.base import Column, ImportKind, ParsedRow, RowResult
 from partners.imports.kinds.rows import ChunkWrites, ContactPlan, contact_plan, contacts_of, contacts_save, earlier_rows
 from partners.imports.models import ImportRow
 from partners.models import Activity, Contact, Partner
+from prm.db import insert_rows
 
 Action = ImportRow.Action
 # the fields a row may set, compared with the stored partner to decide update or unchanged
@@ -340,6 +341,19 @@ def _slugs(names: list[str]) -> list[str]:
     return slugs
 
 
+INSERT_COLUMNS = (
+    "name", "legal_name", "slug", "external_id", "website", "description", "type", "status", "engagement", "country",
+    "regions", "verticals", "owner_id", "last_activity_at", "version", "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _column(partner: Partner, column: str):
+    value = getattr(partner, column)
+    if column == "country":
+        return str(value)
+    return list(value) if column in ("regions", "verticals") else value
+
+
 def _write(items: list[_Planned], run, actor) -> None:
     """Insert the new partners and update the changed ones in bulk, then their contacts, timeline
     rows and events; one statement each, in the caller's transaction."""
@@ -349,7 +363,14 @@ def _write(items: list[_Planned], run, actor) -> None:
     for item, slug in zip(new, _slugs([item.partner.name for item in new]), strict=True):
         item.partner.slug = slug
         item.partner.created_at = item.partner.updated_at = item.partner.last_activity_at = now
-    Partner.objects.bulk_create([item.partner for item in new], batch_size=1000)
+    ids = insert_rows(
+        Partner,
+        list(INSERT_COLUMNS),
+        [tuple(_column(item.partner, column) for column in INSERT_COLUMNS) for item in new],
+        returning_ids=True,
+    )
+    for item, pk in zip(new, ids, strict=True):
+        item.partner.pk = pk
     changed = [item for item in items if not item.created and (item.changes or item.status)]
     for item in changed:
         partner = item.partner

@@ -3,17 +3,26 @@ contacts and events for a chunk."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+
+from django.core.serializers.json import DjangoJSONEncoder
 
 from django.db.models import Q
 from django.utils import timezone
+from psycopg2.extras import Json
 
 from partners.events import partner_snapshot
 from partners.imports.models import ImportRow
 from partners.models import Activity, Contact, Partner
 from partners.outbox.services import EventDraft, events_record
+from prm.db import insert_rows
 
 CONTACT_FIELDS = ("name", "phone", "title", "role")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 def earlier_rows(*, run, keys: set[str], alt_keys: set[str] = frozenset(), object_ids: set[int] = frozenset()):
@@ -103,7 +112,7 @@ class ChunkWrites:
     """The timeline rows and events a chunk writes, collected and written with one INSERT each."""
 
     run_id: int
-    activities: list[Activity] = field(default_factory=list)
+    activities: list[tuple] = field(default_factory=list)
     events: list[EventDraft] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
 
@@ -111,16 +120,14 @@ class ChunkWrites:
         return {"import": self.run_id, "row": number}
 
     def timeline(self, *, partner_id: int, actor, kind: str, message: str, data: dict, number: int) -> None:
-        self.activities.append(
-            Activity(
-                partner_id=partner_id,
-                actor=actor,
-                kind=kind,
-                message=f"{message} (import #{self.run_id}, row {number})",
-                data={**data, **self.source(number)},
-                created_at=timezone.now(),
-            )
-        )
+        self.activities.append((
+            partner_id,
+            actor.pk if actor is not None else None,
+            kind,
+            f"{message} (import #{self.run_id}, row {number})"[:500],
+            Json({**data, **self.source(number)}, dumps=_dumps),
+            timezone.now(),
+        ))  # fmt: skip
         self.touched.add(partner_id)
 
     def partner_event(self, *, type: str, partner: Partner, number: int, changes: dict | None = None) -> None:
@@ -169,19 +176,24 @@ class ChunkWrites:
     def save(self, *, actor) -> None:
         """The timeline rows, the partners' last activity and the events: one statement each."""
         now = timezone.now()
-        Activity.objects.bulk_create(self.activities, batch_size=2000)
+        insert_rows(Activity, ["partner_id", "actor_id", "kind", "message", "data", "created_at"], self.activities)
         if self.touched:
             Partner.objects.filter(pk__in=self.touched).update(last_activity_at=now)
-        events_record(self.events, actor=actor)
+        events_record(self.events, actor=actor, returning=False)
 
 
 def contacts_save(plans: list[ContactPlan]) -> None:
     """Insert the new contacts and update the changed ones, in bulk."""
     now = timezone.now()
     new = [plan.contact for plan in plans if plan.created]
-    for contact in new:
-        contact.created_at = contact.updated_at = now
-    Contact.objects.bulk_create(new, batch_size=2000)
+    ids = insert_rows(
+        Contact,
+        ["partner_id", "name", "email", "phone", "title", "role", "created_at", "updated_at"],
+        [(c.partner_id, c.name, c.email, c.phone, c.title, c.role, now, now) for c in new],
+        returning_ids=True,
+    )
+    for contact, pk in zip(new, ids, strict=True):
+        contact.pk, contact.created_at, contact.updated_at = pk, now, now
     changed = [plan.contact for plan in plans if not plan.created]
     for plan in plans:
         if not plan.created:
