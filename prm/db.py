@@ -47,9 +47,9 @@ def insert_rows(model: type[Model], columns: list[str], rows: list[tuple], *, re
         return []
     connection = connections[DEFAULT_DB_ALIAS]
     quote = connection.ops.quote_name
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES %s" + (
-        " RETURNING id" if returning_ids else ""
-    )
+    # names from the model's metadata, quoted; the values travel as parameters
+    table, names = quote(model._meta.db_table), ", ".join(map(quote, columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES %s" + (" RETURNING id" if returning_ids else "")  # noqa: S608
     with connection.cursor() as cursor:
         result = execute_values(cursor.cursor, sql, rows, page_size=1000, fetch=returning_ids)
     return [row[0] for row in result] if returning_ids else []

@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
-
 from django.db.models import Q
 from django.utils import timezone
 from psycopg2.extras import Json
