@@ -9,8 +9,10 @@ import re
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from partners.imports.models import Import, ImportFile, ImportRow
 from partners.invitations.models import Invitation
 from partners.models import Activity, Contact, PartnerUser
 from partners.notifications.models import Notification
@@ -66,7 +68,8 @@ A_IDS = 10**9
 
 
 @pytest.fixture
-def two_partners():
+def two_partners(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # the import's stored file
     alpha = PartnerFactory(name="Alpha Labs", type="business", pk=A_IDS)
     bravo = PartnerFactory(
         name=f"Bravo {SECRET}", type="business", website="https://bravo.example", external_id="crm-bravo"
@@ -108,6 +111,21 @@ def two_partners():
         delivery="immediately", partner_id=bravo.pk, title=f"Request {SECRET}", link="/partner/",
     )  # fmt: skip
     ids += [notification.pk]
+    # an import of B's data (imports are staff-only: a partner login must find none of them)
+    stored = ImportFile(
+        kind="partners", name=f"{SECRET}.csv", size=40, sha256="0" * 64, encoding="utf-8", delimiter=",",
+        header=["name", "external_id"],
+    )  # fmt: skip
+    stored.file.save("isolation.csv", ContentFile(f"name,external_id\nBravo {SECRET},crm-bravo\n".encode()), save=False)
+    stored.save()
+    imported = Import.objects.create(
+        file=stored, kind="partners", dry_run=True, state="done", rows_total=1, rows_done=1, updated=1
+    )
+    ImportRow.objects.create(
+        run=imported, number=2, action="update", key="ext:crm-bravo", object_id=bravo.pk, label=f"Bravo {SECRET}",
+        changes={"name": ["Bravo", f"Bravo {SECRET}"]},
+    )  # fmt: skip
+    ids += [imported.pk]
     values = {
         "*": [str(pk) for pk in sorted(set(ids))],
         "prefix": [token.token_key],
@@ -227,6 +245,10 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     assert f"/partners/{bravo.pk}/" in found
     assert "/api/v1/partners/by-external-id/crm-bravo/" in found
     assert "/partners/export.csv" in found
+    imported = Import.objects.get(file__name=f"{SECRET}.csv")  # staff read every import
+    assert f"/api/v1/imports/{imported.pk}/" in found
+    assert f"/api/v1/imports/{imported.pk}/rows/" in found
+    assert f"/api/v1/imports/{imported.pk}/report/" in found
     assert errors == []
 
 
