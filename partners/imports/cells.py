@@ -19,6 +19,11 @@ LIST_SEPARATORS = re.compile(r"\s*[;,|]\s*")
 _external_id = re.compile(EXTERNAL_ID_PATTERN)
 _website_host = re.compile(WEBSITE_HOST_PATTERN)
 _url = URLValidator(schemes=["http", "https"])
+# the common shape of a website, which URLValidator accepts too: checked first, as the full
+# validator costs more than the rest of a row
+_plain_url = re.compile(
+    r"^https?://(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?(?:[/?#][^\s]*)?\Z", re.IGNORECASE
+)
 _email = EmailValidator()
 
 
@@ -70,6 +75,8 @@ def website(cell: str) -> str:
         value = f"https://{value}"
     if len(value) > 200:
         raise CellError("At most 200 characters.")
+    if _plain_url.match(value):
+        return value
     try:
         _url(value)
     except ValidationError as exc:

@@ -35,9 +35,11 @@ class ImportFile(models.Model):
 class Import(models.Model):
     """One pass over a file: a dry run (reports, writes nothing) or the import itself.
 
-    A worker processes the rows a chunk at a time; each chunk's writes, its report rows and the
-    progress (``rows_done``, ``resume_offset``) commit together, so a worker killed in the middle
-    leaves the import where its last chunk committed and the next worker goes on from there.
+    A reader splits the file into chunks of rows (``resume_offset`` is where it stands), noting
+    each row's keys to find a record given twice; workers then process the chunks in parallel,
+    each chunk's writes, report rows and counts in one transaction. A worker killed in the middle
+    leaves its chunk pending for the next one; ``read_at`` and ``chunks_done == chunks_total``
+    say when the import can finish.
     """
 
     class State(models.TextChoices):
@@ -59,6 +61,9 @@ class Import(models.Model):
     # where the next chunk starts: a byte offset in the stored file and the spreadsheet row number there
     resume_offset = models.PositiveBigIntegerField(default=0)
     resume_row = models.PositiveIntegerField(default=1)
+    read_at = models.DateTimeField(null=True, blank=True, help_text="When the reader reached the end of the file.")
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
@@ -91,12 +96,58 @@ class Import(models.Model):
         return {"create": self.created, "update": self.updated, "unchanged": self.unchanged, "error": self.errors}
 
 
+class ImportChunk(models.Model):
+    """A run of rows of the file (bytes ``start``–``end``, the first numbered ``first_row``) for one
+    worker to process; ``duplicates`` holds the rows the reader found given twice
+    (row number → [field, the first row's number])."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+
+    run = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    start = models.PositiveBigIntegerField()
+    end = models.PositiveBigIntegerField()
+    first_row = models.PositiveIntegerField()
+    duplicates = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["run_id", "index"]
+        constraints = [models.UniqueConstraint(fields=["run", "index"], name="import_chunk_index_unique")]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of import {self.run_id} ({self.state})"
+
+
+class ImportKey(models.Model):
+    """The keys of a row the reader has seen (an external_id, a website domain, a name), so a
+    later row naming the same record is found; dropped when the import ends."""
+
+    run = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="+", db_index=False)
+    key = models.CharField(max_length=300)
+    alt_key = models.CharField(max_length=300, blank=True)
+    number = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["run", "key"], name="import_key_key"),
+            models.Index(fields=["run", "alt_key"], name="import_key_alt", condition=~models.Q(alt_key="")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} at row {self.number}"
+
+
 class ImportRow(models.Model):
     """What happened (dry run: what would happen) to one row of the file.
 
-    ``key`` is what identifies the row's record within the file (an external_id, a website
-    domain, a partner and e-mail): a later row with the same key is refused as a duplicate, and
-    the unique (import, number) pair makes a redone chunk write its rows once.
+    The unique (import, number) pair makes a redone chunk write its rows once, and the unique
+    (import, object) pair among rows that are not errors makes two rows that reach one stored
+    record another way (a domain, a name) never both write it, even from chunks run in parallel.
     """
 
     class Action(models.TextChoices):
@@ -108,8 +159,6 @@ class ImportRow(models.Model):
     run = models.ForeignKey(Import, on_delete=models.CASCADE, related_name="rows", db_index=False)
     number = models.PositiveIntegerField(help_text="The row number in a spreadsheet (the header is row 1).")
     action = models.CharField(max_length=16, choices=Action.choices)
-    key = models.CharField(max_length=300, blank=True)
-    alt_key = models.CharField(max_length=300, blank=True, help_text="A second key (a partner row's domain).")
     object_id = models.BigIntegerField(null=True, blank=True)
     label = models.CharField(max_length=200, blank=True, help_text="The record's name, for the report.")
     # field → messages for an error row; field → [old, new] for an update
@@ -118,11 +167,15 @@ class ImportRow(models.Model):
 
     class Meta:
         ordering = ["run_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["run", "number"], name="import_row_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="import_row_number_unique"),
+            models.UniqueConstraint(
+                fields=["run", "object_id"],
+                condition=models.Q(object_id__isnull=False) & ~models.Q(action="error"),
+                name="import_row_object_once",
+            ),
+        ]
         indexes = [
-            models.Index(fields=["run", "key"], name="import_row_key"),
-            models.Index(fields=["run", "alt_key"], name="import_row_alt_key", condition=~models.Q(alt_key="")),
-            models.Index(fields=["run", "object_id"], name="import_row_object"),
             models.Index(fields=["run", "action", "number"], name="import_row_action"),
         ]
 

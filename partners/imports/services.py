@@ -1,11 +1,12 @@
 """Imports: store an upload, start a dry run or an import, commit a dry run, and the job that works
 through the rows.
 
-Delivery of the job is at least once and a worker may die at any point, so: one worker at a time
-holds an import (a session advisory lock, released by PostgreSQL when the worker's connection
-dies); each chunk's writes, its report rows and the import's progress (rows done, the byte offset
-where the next chunk starts) commit in one transaction; the next worker starts at that offset.
-No row is written twice and none is skipped.
+A reader splits the file into chunks, and workers process the chunks in parallel. Delivery is at
+least once and a worker may die at any point, so: one worker at a time reads an import (a
+session advisory lock, released by PostgreSQL when the worker's connection dies), and the
+chunk it found, its rows' keys and the reader's place commit together; a chunk is processed
+under its row lock, its writes, report rows and counts committing with its "done"; the last one
+queues the finish, which happens once. No row is written twice and none is skipped.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.dispatch import Signal
 from django.utils import timezone
 from psycopg2.extras import Json
@@ -30,7 +31,7 @@ from partners.imports.files import FileProblem, column_name, inspect_upload, rea
 from partners.imports.kinds import ParsedRow, kind_get
 from partners.imports.kinds.base import CellError
 from partners.imports.mapping import mapping_errors, mapping_guess, mapping_remember
-from partners.imports.models import Import, ImportFile, ImportRow
+from partners.imports.models import Import, ImportChunk, ImportFile, ImportKey, ImportRow
 from partners.models import Activity, Contact, Partner
 from prm.broker import enqueue, enqueue_on_commit
 from prm.db import analyze, delete_in_batches, insert_rows
@@ -136,16 +137,14 @@ def import_commit(*, import_id: int, actor) -> Import:
 
 
 def _queue(import_id: int) -> None:
-    from partners.imports.tasks import import_run_task  # tasks import the services
-
-    enqueue_on_commit(import_run_task, import_id)  # without the broker, imports_watch starts it
+    enqueue_on_commit(_task("read"), import_id)  # without the broker, imports_watch starts it
 
 
 # --- the job --------------------------------------------------------------------------------
 
 
 class _Held:
-    """The import's session advisory lock, held while this worker works on it."""
+    """The import's session advisory lock, held while this worker reads its file."""
 
     def __init__(self, import_id: int) -> None:
         self.import_id = import_id
@@ -162,67 +161,214 @@ class _Held:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, self.import_id])
 
 
-def import_run(*, import_id: int, slice_seconds: float = SLICE_SECONDS) -> str:
-    """Work through an import's rows a chunk at a time from where it stands; returns "done",
-    "failed", "continued" (handed over to a new task after ``slice_seconds``) or "busy" (another
-    worker holds it, or it is finished)."""
+def import_read(*, import_id: int, slice_seconds: float = SLICE_SECONDS) -> str:
+    """Split the file into chunks from where the reader stands, queueing each for a worker.
+
+    Only the key columns are parsed here (an external_id, a website, a name), to find rows that
+    name a record an earlier row already named; the chunks do the rest in parallel. Returns
+    "read", "continued" (handed over to a new task after ``slice_seconds``), "failed" or "busy"
+    (another worker reads it, or it is not running)."""
     with _Held(import_id) as held:
         if not held:
             return "busy"
         now = timezone.now()
         Import.objects.filter(pk=import_id, state=State.QUEUED).update(state=State.RUNNING, started_at=now)
-        run = Import.objects.select_related("file", "created_by").get(pk=import_id)
-        if run.state != State.RUNNING:
+        run = Import.objects.select_related("file").get(pk=import_id)
+        if run.state != State.RUNNING or run.read_at is not None:
             return "busy"
-        Import.objects.filter(pk=import_id).update(heartbeat_at=now, attempts=F("attempts") + 1)
+        Import.objects.filter(pk=import_id).update(heartbeat_at=now)
         try:
-            return _work(run, slice_seconds)
+            return _read(run, slice_seconds)
         except FileProblem as exc:
             _fail(run, str(exc))
             return "failed"
-        except DatabaseError:
-            if run.attempts + 1 >= MAX_ATTEMPTS:
-                logger.exception("import %s failed %s times", import_id, MAX_ATTEMPTS)
-                _fail(run, "The import kept failing; nothing of its unfinished chunk was written. See the worker logs.")
-                return "failed"
-            raise
 
 
-def _work(run: Import, slice_seconds: float) -> str:
+def _columns(run: Import, kind, fields=None) -> list:
+    by_name = {name: index for index, name in enumerate(run.file.header) if name}
+    return [
+        (by_name[column], kind.column(field))
+        for column, field in run.mapping.items()
+        if column in by_name and (fields is None or field in fields)
+    ]
+
+
+def _read(run: Import, slice_seconds: float) -> str:
     kind = kind_get(run.kind)
-    header = run.file.header
-    by_name = {name: index for index, name in enumerate(header) if name}
-    columns = [(by_name[column], kind.column(field)) for column, field in run.mapping.items() if column in by_name]
-    started = time.monotonic()
-    chunk_size = settings.IMPORT_CHUNK_SIZE
+    columns = _columns(run, kind, kind.key_fields)
+    width = len(run.file.header)
+    started, size = time.monotonic(), settings.IMPORT_CHUNK_SIZE
     with run.file.file.open("rb") as stored:
         records = read_records(stored, delimiter=run.file.delimiter, offset=run.resume_offset, number=run.resume_row)
         if run.resume_offset == 0:
-            next(records, None)  # the header
+            header = next(records, None)
+            run.resume_offset, run.resume_row = header.end, header.number + 1
         while True:
-            batch, blank, end, number = [], 0, None, None
+            start, first_row, rows, blank, end, number = run.resume_offset, run.resume_row, [], 0, None, None
             for record in records:
                 end, number = record.end, record.number + 1
                 if record.cells:
-                    batch.append(record)
+                    rows.append(_parse(record, columns, width))
                 else:
                     blank += 1
-                if len(batch) >= chunk_size:
+                if len(rows) >= size:
                     break
             if end is None:
-                _finish(run)
-                return "done"
-            parsed = [_parse(record, columns, len(header)) for record in batch]
-            _chunk_commit(run, kind, parsed, blank=blank, end=end, number=number)
+                break
+            _chunk_plan(run, kind, rows, start=start, end=end, first_row=first_row, blank=blank)
+            run.resume_offset, run.resume_row = end, number
             if time.monotonic() - started > slice_seconds:
-                _queue_now(run.pk)
+                _queue_now("read", run.pk)
                 return "continued"
+    with transaction.atomic():
+        Import.objects.filter(pk=run.pk).update(read_at=timezone.now(), heartbeat_at=timezone.now())
+        enqueue_on_commit(_task("finish"), run.pk)
+    return "read"
 
 
-def _queue_now(import_id: int) -> None:
-    from partners.imports.tasks import import_run_task
+# rows read before with any of these keys (two index scans; the arrays are bound, not inlined)
+EARLIER_KEYS = """
+SELECT key, alt_key, number FROM imports_importkey WHERE run_id = %s AND key = ANY(%s)
+UNION ALL
+SELECT key, alt_key, number FROM imports_importkey WHERE run_id = %s AND alt_key = ANY(%s) AND alt_key <> ''
+ORDER BY number
+"""
 
-    enqueue(import_run_task, import_id)  # not taken: imports_watch starts it again
+
+def _chunk_plan(run: Import, kind, rows: list[ParsedRow], *, start: int, end: int, first_row: int, blank: int) -> None:
+    """Record the chunk, its rows' keys and the duplicates among them, and the reader's place,
+    in one transaction; queue the chunk after it commits."""
+    keyed = []
+    for row in rows:
+        key, alt_key = ("", "") if row.errors else kind.row_keys(row.values)
+        if key:
+            keyed.append((row.number, key[:300], alt_key[:300]))
+    keys = {key for _, key, _ in keyed}
+    alts = {alt for _, _, alt in keyed if alt}
+    first_key: dict[str, int] = {}
+    first_alt: dict[str, int] = {}
+    if keyed:
+        with connection.cursor() as cursor:
+            cursor.execute(EARLIER_KEYS, [run.pk, list(keys | alts), run.pk, list(keys)])
+            for key, alt_key, number in cursor.fetchall():
+                first_key.setdefault(key, number)
+                if alt_key:
+                    first_alt.setdefault(alt_key, number)
+    duplicates, fresh = {}, []
+    for number, key, alt_key in keyed:
+        same = first_key.get(key) or first_alt.get(key) or (first_key.get(alt_key) if alt_key else None)
+        if same is not None:
+            name = kind.key_names.get(key.split(":", 1)[0], "")
+            if first_key.get(key) is None and first_alt.get(key) is None:
+                name = kind.key_names.get(alt_key.split(":", 1)[0], name)
+            duplicates[str(number)] = [name, same]
+            continue
+        first_key.setdefault(key, number)
+        if alt_key:
+            first_alt.setdefault(alt_key, number)
+        fresh.append((run.pk, key, alt_key, number))
+    with transaction.atomic():
+        insert_rows(ImportKey, ["run_id", "key", "alt_key", "number"], fresh)
+        chunk = ImportChunk.objects.create(
+            run=run, index=run.chunks_total, start=start, end=end, first_row=first_row, duplicates=duplicates
+        )
+        Import.objects.filter(pk=run.pk).update(
+            resume_offset=end,
+            resume_row=first_row + len(rows) + blank,
+            chunks_total=F("chunks_total") + 1,
+            blank_rows=F("blank_rows") + blank,
+            heartbeat_at=timezone.now(),
+        )
+        run.chunks_total += 1
+        enqueue_on_commit(_task("chunk"), chunk.pk)
+
+
+def import_chunk(*, chunk_id: int) -> bool:
+    """Process one chunk: parse its rows, decide each (and for a real import, write it), with the
+    report rows and the counts, in one transaction. False when it was done already, or another
+    worker has it. The last chunk of a fully read import queues the finish. A failure rolls the
+    chunk back whole and counts an attempt (imports_watch gives up after MAX_ATTEMPTS)."""
+    try:
+        return _chunk_process(chunk_id)
+    except DatabaseError:
+        ImportChunk.objects.filter(pk=chunk_id).update(attempts=F("attempts") + 1)
+        raise
+
+
+def _chunk_process(chunk_id: int) -> bool:
+    with transaction.atomic():
+        chunk = ImportChunk.objects.select_for_update(skip_locked=True).filter(pk=chunk_id).first()
+        if chunk is None or chunk.state == ImportChunk.State.DONE:
+            return False
+        run = Import.objects.select_related("file", "created_by").get(pk=chunk.run_id)
+        if run.state != State.RUNNING:
+            return False
+        kind = kind_get(run.kind)
+        rows = _chunk_rows(run, kind, chunk)
+        results = kind.process(rows, run=run, commit=not run.dry_run, actor=run.created_by) if rows else []
+        insert_rows(
+            ImportRow,
+            ["run_id", "number", "action", "object_id", "label", "messages", "changes"],
+            [
+                (run.pk, r.number, r.action, r.object_id, r.label[:200], Json(r.messages), Json(r.changes, dumps=_dumps))
+                for r in results
+            ],
+        )  # fmt: skip
+        counts = dict.fromkeys(ImportRow.Action.values, 0)
+        for result in results:
+            counts[result.action] += 1
+        ImportChunk.objects.filter(pk=chunk.pk).update(
+            state=ImportChunk.State.DONE, finished_at=timezone.now(), attempts=F("attempts") + 1
+        )
+        Import.objects.filter(pk=run.pk).update(
+            rows_done=F("rows_done") + len(rows),
+            chunks_done=F("chunks_done") + 1,
+            created=F("created") + counts["create"],
+            updated=F("updated") + counts["update"],
+            unchanged=F("unchanged") + counts["unchanged"],
+            errors=F("errors") + counts["error"],
+            heartbeat_at=timezone.now(),
+        )
+        read_at, done, total = (
+            Import.objects.filter(pk=run.pk).values_list("read_at", "chunks_done", "chunks_total").get()
+        )
+        if read_at is not None and done >= total:
+            enqueue_on_commit(_task("finish"), run.pk)
+    return True
+
+
+def _chunk_rows(run: Import, kind, chunk: ImportChunk) -> list[ParsedRow]:
+    """The chunk's data rows, every mapped column parsed, duplicates marked as the reader found them."""
+    columns = _columns(run, kind)
+    width = len(run.file.header)
+    rows = []
+    with run.file.file.open("rb") as stored:
+        for record in read_records(stored, delimiter=run.file.delimiter, offset=chunk.start, number=chunk.first_row):
+            if record.end > chunk.end:
+                break
+            if record.cells:
+                row = _parse(record, columns, width)
+                duplicate = chunk.duplicates.get(str(record.number))
+                if duplicate and not row.errors:
+                    name, first = duplicate
+                    row.errors[name or ROW_ERRORS] = [
+                        f"Row {first} of this file is the same {kind.object_label}"
+                        + (f" (same {name})." if name else ".")
+                    ]
+                rows.append(row)
+            if record.end == chunk.end:
+                break
+    return rows
+
+
+def _task(name: str):
+    from partners.imports import tasks  # tasks import the services
+
+    return {"read": tasks.import_read_task, "chunk": tasks.import_chunk_task, "finish": tasks.import_finish_task}[name]
+
+
+def _queue_now(name: str, object_id: int) -> None:
+    enqueue(_task(name), object_id)  # not taken: imports_watch queues it again
 
 
 def _parse(record, columns, width: int) -> ParsedRow:
@@ -241,49 +387,37 @@ def _parse(record, columns, width: int) -> ParsedRow:
     return ParsedRow(number=record.number, values=values, errors=errors)
 
 
-def _chunk_commit(run: Import, kind, parsed: list[ParsedRow], *, blank: int, end: int, number: int) -> None:
-    """Decide (and for a real import, write) one chunk, with its report rows and the progress."""
-    with transaction.atomic():
-        results = kind.process(parsed, run=run, commit=not run.dry_run, actor=run.created_by) if parsed else []
-        insert_rows(
-            ImportRow,
-            ["run_id", "number", "action", "key", "alt_key", "object_id", "label", "messages", "changes"],
-            [
-                (run.pk, r.number, r.action, r.key[:300], r.alt_key[:300], r.object_id, r.label[:200],
-                 Json(r.messages), Json(r.changes, dumps=_dumps))
-                for r in results
-            ],
-        )  # fmt: skip
-        counts = dict.fromkeys(ImportRow.Action.values, 0)
-        for result in results:
-            counts[result.action] += 1
-        Import.objects.filter(pk=run.pk).update(
-            rows_done=F("rows_done") + len(parsed),
-            blank_rows=F("blank_rows") + blank,
-            resume_offset=end,
-            resume_row=number,
-            created=F("created") + counts["create"],
-            updated=F("updated") + counts["update"],
-            unchanged=F("unchanged") + counts["unchanged"],
-            errors=F("errors") + counts["error"],
-            heartbeat_at=timezone.now(),
-        )
-
-
 def _dumps(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder)
 
 
-def _finish(run: Import) -> None:
+def import_run(*, import_id: int) -> str:
+    """The whole import in this process: read, every chunk, finish (tools and tests; the workers
+    share the same steps through their tasks). Returns the final state."""
+    import_read(import_id=import_id, slice_seconds=float("inf"))
+    for chunk_id in ImportChunk.objects.filter(run_id=import_id, state=ImportChunk.State.PENDING).values_list(
+        "pk", flat=True
+    ):
+        import_chunk(chunk_id=chunk_id)
+    import_finish(import_id=import_id)
+    return Import.objects.values_list("state", flat=True).get(pk=import_id)
+
+
+def import_finish(*, import_id: int) -> bool:
+    """Mark a fully read and processed import done, once whoever calls it: the ``import.finished``
+    event, the reader's scratch keys dropped, and after a real import the planner's statistics
+    refreshed and the imported partners handed to their strategies."""
     with transaction.atomic():
-        if not Import.objects.filter(pk=run.pk, state=State.RUNNING).update(
-            state=State.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now()
-        ):
-            return
-        run.refresh_from_db()
+        run = Import.objects.select_for_update(of=("self",)).select_related("file", "created_by").get(pk=import_id)
+        if run.state != State.RUNNING or run.read_at is None or run.chunks_done < run.chunks_total:
+            return False
+        run.state, run.finished_at = State.DONE, timezone.now()
+        run.save(update_fields=["state", "finished_at"])
         import_finished_event(run)
+        ImportKey.objects.filter(run=run).delete()
         if not run.dry_run:
             transaction.on_commit(lambda: _after_commit(run.pk))
+    return True
 
 
 def _after_commit(import_id: int) -> None:
@@ -306,16 +440,32 @@ def _fail(run: Import, message: str) -> None:
             import_finished_event(run)
 
 
-def imports_watch(*, now=None) -> int:
-    """Start again the imports no worker is on: queued ones whose message was lost, running ones
-    whose worker died (no heartbeat for STALE_AFTER). A second message is harmless (the lock)."""
+def imports_watch(*, now=None) -> dict[str, int]:
+    """Queue again what no worker is on: the reader of an import queued or running without a
+    heartbeat for STALE_AFTER, its pending chunks, its finish. A chunk that failed MAX_ATTEMPTS
+    times fails the import (the chunks done stay done: each is whole). A second message is
+    harmless (the reader's lock, the chunk's row lock, the finish's check)."""
     now = now or timezone.now()
+    queued = failed = 0
     stale = Import.objects.filter(
-        state=State.QUEUED, created_at__lt=now - timedelta(minutes=1)
-    ) | Import.objects.filter(state=State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
-    from partners.imports.tasks import import_run_task
-
-    return sum(1 for pk in stale.values_list("pk", flat=True) if enqueue(import_run_task, pk))
+        Q(state=State.QUEUED, created_at__lt=now - timedelta(minutes=1))
+        | Q(state=State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    )
+    for run in stale:
+        pending = list(run.chunks.filter(state=ImportChunk.State.PENDING).values_list("pk", "attempts"))
+        if any(attempts >= MAX_ATTEMPTS for _, attempts in pending):
+            _fail(run, "A chunk of rows kept failing; the chunks before it were imported. See the worker logs.")
+            failed += 1
+            continue
+        sent = [enqueue(_task("chunk"), pk) for pk, _ in pending]
+        if run.read_at is None:
+            sent.append(enqueue(_task("read"), run.pk))
+        elif not pending:
+            sent.append(enqueue(_task("finish"), run.pk))
+        if any(sent):
+            Import.objects.filter(pk=run.pk).update(heartbeat_at=now)
+            queued += 1
+    return {"queued": queued, "failed": failed}
 
 
 def imports_prune(*, now=None) -> int:
@@ -336,6 +486,9 @@ __all__ = [
     "column_name",
     "import_commit",
     "import_file_store",
+    "import_chunk",
+    "import_finish",
+    "import_read",
     "import_run",
     "import_start",
     "imports_prune",

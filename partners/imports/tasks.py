@@ -3,18 +3,30 @@
 from celery import shared_task
 from django.db import DatabaseError
 
-from partners.imports.services import import_run, imports_prune, imports_watch
+from partners.imports.services import import_chunk, import_finish, import_read, imports_prune, imports_watch
 
 
-@shared_task(name="partners.imports.import_run", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
-def import_run_task(import_id: int) -> str:
-    """Work through an import from where it stands; safe to deliver twice (one worker holds it)."""
-    return import_run(import_id=import_id)
+@shared_task(name="partners.imports.import_read", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def import_read_task(import_id: int) -> str:
+    """Split an import's file into chunks from where its reader stands; one reader at a time."""
+    return import_read(import_id=import_id)
+
+
+@shared_task(name="partners.imports.import_chunk", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def import_chunk_task(chunk_id: int) -> bool:
+    """Process one chunk of rows; a chunk already done is skipped, so a redelivery is harmless."""
+    return import_chunk(chunk_id=chunk_id)
+
+
+@shared_task(name="partners.imports.import_finish", autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=5)
+def import_finish_task(import_id: int) -> bool:
+    """Close an import whose chunks are all done; once, whoever calls it."""
+    return import_finish(import_id=import_id)
 
 
 @shared_task(name="partners.imports.imports_watch")
-def imports_watch_task() -> int:
-    """Every minute: start again imports whose worker died or whose message was lost."""
+def imports_watch_task() -> dict:
+    """Every minute: queue again readers, chunks and finishes no worker is on."""
     return imports_watch()
 
 

@@ -43,8 +43,6 @@ class RowResult:
 
     number: int
     action: str
-    key: str = ""
-    alt_key: str = ""
     object_id: int | None = None
     label: str = ""
     messages: dict[str, list[str]] = field(default_factory=dict)
@@ -62,6 +60,19 @@ class ImportKind:
     label: str
     columns: tuple[Column, ...]
     object_label: str = "record"
+    # the fields ``row_keys`` reads; the reader parses only these, the workers every mapped one
+    key_fields: tuple[str, ...] = ()
+    # a key's prefix ("ext" of "ext:CRM-1") → the field a duplicate's message names
+    key_names: dict[str, str] = {}
+
+    def row_keys(self, values: dict) -> tuple[str, str]:
+        """What identifies the row's record in the file: a key and an alternative key ("" for none).
+
+        A later row is the same record when an earlier row's key is its key or its alternative
+        key, or an earlier row's alternative key is its key (a partner's external_id row and
+        another row giving only the same website, say).
+        """
+        return "", ""
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.field == name), None)

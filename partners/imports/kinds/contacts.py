@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from partners.imports import cells
 from partners.imports.kinds.base import Column, ImportKind, ParsedRow, RowResult
-from partners.imports.kinds.rows import ChunkWrites, contact_plan, contacts_of, contacts_save, earlier_rows
+from partners.imports.kinds.rows import ChunkWrites, claimed_by, contact_plan, contacts_of, contacts_save
 from partners.imports.models import ImportRow
 from partners.models import Contact, Partner
 
@@ -32,6 +32,15 @@ class ContactImport(ImportKind):
         Column("role", "Role", help="primary, sales, technical, billing or executive",
                aliases=("role", "contact_role"), parse=cells.choice(Contact.Role, "contact role")),
     )  # fmt: skip
+
+    key_fields = ("partner_external_id", "partner_website", "email")
+    key_names = {"contact": "email"}
+
+    def row_keys(self, values: dict) -> tuple[str, str]:
+        partner = values.get("partner_external_id") or (
+            cells.domain_of(values["partner_website"]) if "partner_website" in values else ""
+        )
+        return (f"contact:{partner}:{values['email']}", "") if partner and "email" in values else ("", "")
 
     def mapping_errors(self, fields: set[str]) -> list[str]:
         errors = []
@@ -68,21 +77,27 @@ class ContactImport(ImportKind):
             if problem:
                 result.messages = problem
             else:
-                result.object_id = None
-                result.key = f"contact:{partner.pk}:{row.values['email']}"
-                result.alt_key = ""
                 row.values["_partner"] = partner
         live = [(row, result) for row, result in live if not result.messages]
-        first = {key: number for key, _, _, number in earlier_rows(run=run, keys={r.key for _, r in live})}
         contacts, has_primary = contacts_of({row.values["_partner"].pk for row, _ in live})
-        planned = []
+        matched = {
+            contacts[(row.values["_partner"].pk, row.values["email"])].pk
+            for row, _ in live
+            if (row.values["_partner"].pk, row.values["email"]) in contacts
+        }
+        claimed = claimed_by(run=run, object_ids=matched)
+        planned, creating = [], {}
         for row, result in live:
-            earlier = first.setdefault(result.key, row.number)
-            if earlier != row.number:
-                result.messages = {
-                    "email": [f"Row {earlier} of this file is the same contact (same partner and e-mail)."]
-                }
+            existing = contacts.get((row.values["_partner"].pk, row.values["email"]))
+            first = creating.get((row.values["_partner"].pk, row.values["email"]))
+            if first is not None:  # named once by external_id and once by website
+                result.messages = {"email": [f"Row {first} of this file is the same contact."]}
                 continue
+            if existing is not None:
+                first = claimed.setdefault(existing.pk, row.number)
+                if first != row.number:
+                    result.messages = {"email": [f"Row {first} of this file is the same contact."]}
+                    continue
             partner = row.values["_partner"]
             plan, errors = contact_plan(
                 partner_id=partner.pk, values=row.values, existing=contacts, has_primary=has_primary, prefix=""
@@ -94,6 +109,8 @@ class ContactImport(ImportKind):
                 result.action = Action.UNCHANGED
                 result.object_id = contacts[(partner.pk, row.values["email"])].pk
                 continue
+            if plan.created:
+                creating[(partner.pk, row.values["email"])] = row.number
             result.action = Action.CREATE if plan.created else Action.UPDATE
             result.changes = dict(plan.changes)
             result.object_id = None if plan.created else plan.contact.pk

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 
 from partners.imports import cells
 from partners.imports.kinds.base import Column, ImportKind, ParsedRow, RowResult
-from partners.imports.kinds.rows import ChunkWrites, ContactPlan, contact_plan, contacts_of, contacts_save, earlier_rows
+from partners.imports.kinds.rows import ChunkWrites, ContactPlan, claimed_by, contact_plan, contacts_of, contacts_save
 from partners.imports.models import ImportRow
 from partners.models import Activity, Contact, Partner
 from prm.db import insert_rows
@@ -88,6 +88,12 @@ class PartnerImport(ImportKind):
         *_contact_columns("contact_", "Contact"),
     )  # fmt: skip
 
+    key_fields = ("external_id", "website", "name")
+    key_names = {"ext": "external_id", "dom": "website", "name": "name"}
+
+    def row_keys(self, values: dict) -> tuple[str, str]:
+        return _keys(values)[:2]
+
     def mapping_errors(self, fields: set[str]) -> list[str]:
         if not fields & {"name", "external_id", "website"}:
             return ["Map a column to name, external_id or website: rows are matched and created by them."]
@@ -116,16 +122,13 @@ def _plan(rows: list[ParsedRow], *, run, lock: bool) -> list[_Planned]:
     live = []
     for item in planned:
         values = item.row.values
-        item.result.key, item.result.alt_key, _ = _keys(values)
         item.result.label = str(values.get("name") or values.get("external_id") or values.get("website") or "")[:200]
         if item.row.errors:
             item.result.messages = dict(item.row.errors)
-        elif not item.result.key:
+        elif not _keys(values)[0]:
             item.result.messages = {"name": ["Give a name, an external_id or a website to say which partner this is."]}
         else:
             live.append(item)
-    _refuse_duplicates(live, run)
-    live = [item for item in live if not item.result.messages]
     matches = _match(live, lock=lock)
     _refuse_claimed(live, matches, run)
     live = [item for item in live if not item.result.messages]
@@ -136,37 +139,12 @@ def _plan(rows: list[ParsedRow], *, run, lock: bool) -> list[_Planned]:
     return planned
 
 
-def _refuse_duplicates(items: list[_Planned], run) -> None:
-    """A partner appears once per file: a later row with the same external_id, or with the same
-    website domain where either row has no external_id, or the same name where neither has an
-    external_id or website, is refused, naming the first row."""
-    keys = {item.result.key for item in items}
-    domains = {item.result.alt_key for item in items if item.result.alt_key} | {k for k in keys if k.startswith("dom:")}
-    first_key: dict[str, int] = {}
-    first_alt: dict[str, int] = {}
-    for key, alt_key, _, number in earlier_rows(run=run, keys=keys | domains, alt_keys=domains):
-        first_key.setdefault(key, number)
-        if alt_key:
-            first_alt.setdefault(alt_key, number)
-    for item in items:
-        key, alt_key = item.result.key, item.result.alt_key
-        if key.startswith("ext:"):
-            earlier = first_key.get(key) or (first_key.get(alt_key) if alt_key else None)
-        elif key.startswith("dom:"):
-            earlier = first_key.get(key) or first_alt.get(key)
-        else:
-            earlier = first_key.get(key)
-        if earlier is not None:
-            field_name = {"ext": "external_id", "dom": "website", "name": "name"}[key.split(":", 1)[0]]
-            if key.startswith("ext:") and first_key.get(key) is None:
-                field_name = "website"
-            item.result.messages = {
-                field_name: [f"Row {earlier} of this file is the same partner (same {field_name})."]
-            }
-            continue
-        first_key.setdefault(key, item.row.number)
-        if alt_key:
-            first_alt.setdefault(alt_key, item.row.number)
+# the partners a chunk's rows name, by any of their keys: three index scans, arrays bound
+MATCHING = """
+SELECT id FROM partners_partner WHERE external_id = ANY(%s)
+UNION SELECT id FROM partners_partner WHERE domain = ANY(%s)
+UNION SELECT id FROM partners_partner WHERE name = ANY(%s)
+"""
 
 
 def _match(items: list[_Planned], *, lock: bool) -> dict[int, Partner | None]:
@@ -182,15 +160,11 @@ def _match(items: list[_Planned], *, lock: bool) -> dict[int, Partner | None]:
             domains.add(domain)
         if key.startswith("name:"):
             names.add(values["name"])
-    condition = Q(pk__in=[])
-    if external_ids:
-        condition |= Q(external_id__in=external_ids)
-    if domains:
-        condition |= Q(domain__in=domains)
-    if names:
-        condition |= Q(name__in=names)
-    stored = Partner.objects.filter(condition).select_related("owner").order_by("pk")
-    if lock:
+    with connection.cursor() as cursor:
+        cursor.execute(MATCHING, [list(external_ids), list(domains), list(names)])
+        ids = [pk for (pk,) in cursor.fetchall()]
+    stored = Partner.objects.filter(pk__in=ids).select_related("owner").order_by("pk") if ids else []
+    if lock and ids:
         stored = stored.select_for_update(of=("self",))
     by_external_id, by_domain, by_name = {}, {}, {}
     for partner in stored:
@@ -223,10 +197,12 @@ def _match(items: list[_Planned], *, lock: bool) -> dict[int, Partner | None]:
 
 
 def _refuse_claimed(items: list[_Planned], matches: dict[int, Partner | None], run) -> None:
-    """One stored partner is imported by one row of a file: a later row that matches it another
-    way (its domain, say, where the first used its external_id) is refused."""
+    """One stored partner is imported by one row of a file: another row that matches it another
+    way (its domain, say, where the first used its external_id) is refused. Chunks in parallel
+    may both pass this check; the unique (import, object) constraint then fails one, whose retry
+    sees the other's row."""
     ids = {p.pk for number, p in matches.items() if p is not None}
-    claimed = {object_id: number for _, _, object_id, number in earlier_rows(run=run, keys=set(), object_ids=ids)}
+    claimed = claimed_by(run=run, object_ids=ids)
     for item in items:
         partner = matches.get(item.row.number)
         if partner is None or item.result.messages:
@@ -323,10 +299,13 @@ def _plain(value):
 
 
 def _slugs(names: list[str]) -> list[str]:
-    """Unique slugs for new partners with two queries, whatever their number."""
+    """Unique slugs for new partners: one query for the plain slugs, a second only for the names
+    whose plain slug is taken."""
     bases = [slugify(name)[:70] or "partner" for name in names]
-    candidates = set(bases) | {f"{base}-{n}" for base in bases for n in SLUG_SUFFIXES}
-    taken = set(Partner.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+    taken = _taken(set(bases))
+    crowded = {base for base in bases if base in taken}
+    if crowded:
+        taken |= _taken({f"{base}-{n}" for base in crowded for n in SLUG_SUFFIXES})
     slugs = []
     for base in bases:
         slug = next((s for s in [base, *(f"{base}-{n}" for n in SLUG_SUFFIXES)] if s not in taken), None)
@@ -339,6 +318,12 @@ def _slugs(names: list[str]) -> list[str]:
         taken.add(slug)
         slugs.append(slug)
     return slugs
+
+
+def _taken(slugs: set[str]) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT slug FROM partners_partner WHERE slug = ANY(%s)", [list(slugs)])
+        return {slug for (slug,) in cursor.fetchall()}
 
 
 INSERT_COLUMNS = (
@@ -371,6 +356,7 @@ def _write(items: list[_Planned], run, actor) -> None:
     )
     for item, pk in zip(new, ids, strict=True):
         item.partner.pk = pk
+        writes.created.add(pk)
     changed = [item for item in items if not item.created and (item.changes or item.status)]
     for item in changed:
         partner = item.partner

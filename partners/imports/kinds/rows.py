@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass, field
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.utils import timezone
 from psycopg2.extras import Json
 
@@ -22,22 +21,6 @@ CONTACT_FIELDS = ("name", "phone", "title", "role")
 
 def _dumps(value) -> str:
     return json.dumps(value, cls=DjangoJSONEncoder)
-
-
-def earlier_rows(*, run, keys: set[str], alt_keys: set[str] = frozenset(), object_ids: set[int] = frozenset()):
-    """The rows of earlier chunks (not errors) holding any of these keys, alt keys or objects:
-    ``(key, alt_key, object_id, number)`` tuples, in row order."""
-    condition = Q(key__in=keys) if keys else Q(pk__in=[])
-    if alt_keys:
-        condition |= Q(alt_key__in=alt_keys) | Q(key__in=alt_keys)
-    if object_ids:
-        condition |= Q(object_id__in=object_ids)
-    return list(
-        ImportRow.objects.filter(condition, run=run)
-        .exclude(action=ImportRow.Action.ERROR)
-        .order_by("number")
-        .values_list("key", "alt_key", "object_id", "number")
-    )
 
 
 @dataclass
@@ -96,6 +79,14 @@ def contact_plan(
     return ContactPlan(contact=contact, created=True), {}
 
 
+def claimed_by(*, run, object_ids: set[int]) -> dict[int, int]:
+    """Stored records that rows of the import already matched (object id → row number)."""
+    if not object_ids:
+        return {}
+    rows = ImportRow.objects.filter(run=run, object_id__in=object_ids).exclude(action=ImportRow.Action.ERROR)
+    return dict(rows.values_list("object_id", "number"))
+
+
 def contacts_of(partner_ids: set[int]) -> tuple[dict[tuple[int, str], Contact], set[int]]:
     """The partners' contacts by (partner, e-mail), and which partners have a primary one."""
     existing, has_primary = {}, set()
@@ -114,6 +105,7 @@ class ChunkWrites:
     activities: list[tuple] = field(default_factory=list)
     events: list[EventDraft] = field(default_factory=list)
     touched: set[int] = field(default_factory=set)
+    created: set[int] = field(default_factory=set)  # partners inserted with last_activity_at set
 
     def source(self, number: int) -> dict:
         return {"import": self.run_id, "row": number}
@@ -176,8 +168,8 @@ class ChunkWrites:
         """The timeline rows, the partners' last activity and the events: one statement each."""
         now = timezone.now()
         insert_rows(Activity, ["partner_id", "actor_id", "kind", "message", "data", "created_at"], self.activities)
-        if self.touched:
-            Partner.objects.filter(pk__in=self.touched).update(last_activity_at=now)
+        if self.touched - self.created:
+            Partner.objects.filter(pk__in=self.touched - self.created).update(last_activity_at=now)
         events_record(self.events, actor=actor, returning=False)
 
 
