@@ -97,7 +97,7 @@ class Import(models.Model):
 
 
 class ImportChunk(models.Model):
-    """A run of rows of the file (bytes ``start``–``end``, the first numbered ``first_row``) for one
+    """A run of rows of the file (bytes ``start`` to ``end``, the first numbered ``first_row``) for one
     worker to process; ``duplicates`` holds the rows the reader found given twice
     (row number → [field, the first row's number])."""
 

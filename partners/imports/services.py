@@ -310,7 +310,8 @@ def _chunk_process(chunk_id: int) -> bool:
             ImportRow,
             ["run_id", "number", "action", "object_id", "label", "messages", "changes"],
             [
-                (run.pk, r.number, r.action, r.object_id, r.label[:200], Json(r.messages), Json(r.changes, dumps=_dumps))
+                (run.pk, r.number, r.action, r.object_id, r.label[:200], Json(r.messages),
+                 Json(r.changes, dumps=_dumps))
                 for r in results
             ],
         )  # fmt: skip
@@ -484,9 +485,9 @@ def imports_prune(*, now=None) -> int:
 __all__ = [
     "FileProblem",
     "column_name",
+    "import_chunk",
     "import_commit",
     "import_file_store",
-    "import_chunk",
     "import_finish",
     "import_read",
     "import_run",
