@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from partners.imports.urls import manager_urlpatterns as import_pages
 from partners.invitations import views as invitations
 from partners.views import contacts, dashboard, documents, partner_list, partner_pages, tokens
 from partners.webhooks.urls import manager_urlpatterns as webhook_pages
@@ -35,4 +36,5 @@ urlpatterns = [
     path("settings/tokens/", tokens.token_list_page, name="settings-tokens"),
     path("settings/tokens/<str:prefix>/revoke/", tokens.token_revoke_page, name="settings-token-revoke"),
     path("settings/webhooks/", include(webhook_pages)),
+    path("imports/", include(import_pages)),
 ]
