@@ -98,11 +98,22 @@ def email(cell: str) -> str:
     return value
 
 
+# names spreadsheets use that differ from the ISO short names django-countries knows
+COUNTRY_ALIASES = {
+    "united states": "US", "usa": "US", "u.s.a.": "US", "u.s.": "US", "america": "US",
+    "uk": "GB", "u.k.": "GB", "great britain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "russia": "RU", "south korea": "KR", "korea": "KR", "north korea": "KP", "vietnam": "VN", "iran": "IR",
+    "syria": "SY", "laos": "LA", "moldova": "MD", "tanzania": "TZ", "venezuela": "VE", "bolivia": "BO",
+    "czech republic": "CZ", "holland": "NL", "the netherlands": "NL", "ivory coast": "CI", "taiwan": "TW",
+    "turkey": "TR", "uae": "AE", "emirates": "AE", "macedonia": "MK", "swaziland": "SZ", "burma": "MM",
+}  # fmt: skip
+
+
 def country(cell: str) -> str:
-    """A two- or three-letter code, or the country's English name."""
+    """A two- or three-letter code, or the country's English name (common short forms too)."""
     value = cell.strip()
-    code = countries.alpha2(value) if len(value) <= 3 else ""
-    code = code or countries.by_name(value)
+    code = countries.alpha2(value) if len(value) <= 3 and value.isalpha() else ""
+    code = code or COUNTRY_ALIASES.get(value.casefold(), "") or countries.by_name(value)
     if not code:
         raise CellError(f"Unknown country “{value}”; use a code such as DE or the English name.")
     return code

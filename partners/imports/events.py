@@ -1,8 +1,9 @@
-"""The ``import.finished`` event and who hears about it.
+"""The events of imports, and who hears about them.
 
-Per-row partner and contact events carry ``"source": {"import": id, "row": n}``; they reach
-webhooks like any change (in order, recorded one INSERT per chunk) but not people's
-notifications: the importer gets one message when the import ends instead of one per row.
+``import.rows`` carries what a real import did to up to 100 rows (partners and contacts as they
+now are, with the changes), instead of a ``partner.created`` per row that would flood
+subscribers; ``import.finished`` closes every import and dry run, and is the one message its
+importer gets.
 """
 
 from __future__ import annotations
@@ -65,8 +66,13 @@ def _describe(event, batch) -> Message:
 
 def register() -> None:
     register_event_type(
+        "import.rows",
+        "Up to 100 rows a CSV import created or updated: each row's number, action, the partner and contact as "
+        "they now are, and `changes` (from/to) for updates.",
+    )
+    register_event_type(
         "import.finished",
-        "A CSV import or its dry run ended, with its counts; its rows' partner and contact events carry `source`.",
+        "A CSV import or its dry run ended, with its counts and the report's address.",
     )
     register_category(
         Category(

@@ -73,7 +73,7 @@ def inspect_upload(upload) -> Inspected:
     """
     limit = settings.IMPORT_MAX_BYTES
     if upload.size > limit:
-        raise FileProblem(f"The file is {_megabytes(upload.size)}; the limit is {_megabytes(limit)}.")
+        raise FileProblem(f"The file is {_size(upload.size)}; the limit is {_size(limit)}.")
     if upload.size == 0:
         raise FileProblem("The file is empty.")
     upload.seek(0)
@@ -106,8 +106,10 @@ def inspect_upload(upload) -> Inspected:
     )
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} bytes"
 
 
 def _remove(path: str) -> None:
@@ -123,10 +125,12 @@ def _encoding(upload, head: bytes) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     if b"\x00" in head:
-        even, odd = head[0::2], head[1::2]
-        if odd.count(0) > len(odd) * 0.3 and not even.count(0):
+        # Latin text in UTF-16 has a NUL in every other byte; other scripts (一 is 00 4E) add a few
+        # on the other side, never as many
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) * 0.15 and odd > 4 * even:
             return "utf-16-le"
-        if even.count(0) > len(even) * 0.3 and not odd.count(0):
+        if even > len(head) * 0.15 and even > 4 * odd:
             return "utf-16-be"
         raise FileProblem("This is a binary file, not CSV text.")
     for encoding in ("utf-8", "windows-1252"):
@@ -250,7 +254,8 @@ def read_records(stored, *, delimiter: str, offset: int = 0, number: int = 1) ->
             position[0] = stored.tell()
             yield line.decode("utf-8")
 
-    reader = csv.reader(lines(), delimiter=delimiter)
+    # strict: a quote left open at the end of the file is an error, not a cell that swallows the rest
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
     while True:
         try:
             cells = next(reader)

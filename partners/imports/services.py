@@ -354,7 +354,7 @@ def _chunk_rows(run: Import, kind, chunk: ImportChunk) -> list[ParsedRow]:
                     name, first = duplicate
                     row.errors[name or ROW_ERRORS] = [
                         f"Row {first} of this file is the same {kind.object_label}"
-                        + (f" (same {name})." if name else ".")
+                        + (f" (same {kind.key_labels.get(name, name)})." if name else ".")
                     ]
                 rows.append(row)
             if record.end == chunk.end:

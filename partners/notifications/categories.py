@@ -183,8 +183,6 @@ def _describe_run(event, batch: Batch) -> Message:
 
 def _owned_partner_activity(events, batch: Batch):
     for event in events:
-        if isinstance(event.data.get("source"), dict) and event.data["source"].get("import"):
-            continue  # a CSV import's rows: its one "import finished" message tells the importer
         entry = batch.partners.get(event.partner_id)
         if entry and entry[1] is not None:
             yield event, entry[1]

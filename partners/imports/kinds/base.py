@@ -64,6 +64,8 @@ class ImportKind:
     key_fields: tuple[str, ...] = ()
     # a key's prefix ("ext" of "ext:CRM-1") → the field a duplicate's message names
     key_names: dict[str, str] = {}
+    # how a duplicate's message names what two rows share, by that field (default: the field)
+    key_labels: dict[str, str] = {}
 
     def row_keys(self, values: dict) -> tuple[str, str]:
         """What identifies the row's record in the file: a key and an alternative key ("" for none).

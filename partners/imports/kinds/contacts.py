@@ -35,6 +35,7 @@ class ContactImport(ImportKind):
 
     key_fields = ("partner_external_id", "partner_website", "email")
     key_names = {"contact": "email"}
+    key_labels = {"email": "partner and e-mail"}
 
     def row_keys(self, values: dict) -> tuple[str, str]:
         partner = values.get("partner_external_id") or (
@@ -117,10 +118,10 @@ class ContactImport(ImportKind):
             planned.append((plan, partner, row.number, result))
         if commit and planned:
             contacts_save([plan for plan, _, _, _ in planned])
-            writes = ChunkWrites(run_id=run.pk)
-            for plan, partner, number, result in planned:
+            writes = ChunkWrites(run_id=run.pk, kind="contacts")
+            for plan, _, number, result in planned:
                 result.object_id = plan.contact.pk
-                writes.contact(plan=plan, partner_name=partner.name, actor=actor, number=number)
+                writes.contact(plan=plan, actor=actor, number=number)
             writes.save(actor=actor)
         for row, _ in live:
             row.values.pop("_partner", None)

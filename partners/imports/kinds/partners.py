@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -217,7 +218,8 @@ def _refuse_claimed(items: list[_Planned], matches: dict[int, Partner | None], r
 def _owners(emails: set[str]) -> dict[str, object]:
     if not emails:
         return {}
-    users = get_user_model().objects.filter(email__in=emails, is_staff=True, is_active=True)
+    users = get_user_model().objects.annotate(folded=Lower("email"))
+    users = users.filter(folded__in=emails, is_staff=True, is_active=True)
     return {user.email.lower(): user for user in users}
 
 
@@ -343,7 +345,7 @@ def _write(items: list[_Planned], run, actor) -> None:
     """Insert the new partners and update the changed ones in bulk, then their contacts, timeline
     rows and events; one statement each, in the caller's transaction."""
     now = timezone.now()
-    writes = ChunkWrites(run_id=run.pk)
+    writes = ChunkWrites(run_id=run.pk, kind="partners")
     new = [item for item in items if item.created]
     for item, slug in zip(new, _slugs([item.partner.name for item in new]), strict=True):
         item.partner.slug = slug
@@ -375,6 +377,8 @@ def _write(items: list[_Planned], run, actor) -> None:
     for item in items:
         partner, number = item.partner, item.row.number
         item.result.object_id = partner.pk
+        changes = {**item.changes, **({"status": list(item.status)} if item.status else {})}
+        writes.partner(partner=partner, number=number, action=item.result.action, changes=changes)
         if item.created:
             writes.timeline(
                 partner_id=partner.pk,
@@ -384,7 +388,6 @@ def _write(items: list[_Planned], run, actor) -> None:
                 data={"status": partner.status},
                 number=number,
             )
-            writes.partner_event(type="partner.created", partner=partner, number=number)
         if item.changes:
             writes.timeline(
                 partner_id=partner.pk,
@@ -394,7 +397,6 @@ def _write(items: list[_Planned], run, actor) -> None:
                 data={"changes": item.changes},
                 number=number,
             )
-            writes.partner_event(type="partner.updated", partner=partner, number=number, changes=item.changes)
         if item.status:
             old, status = item.status
             writes.timeline(
@@ -405,13 +407,10 @@ def _write(items: list[_Planned], run, actor) -> None:
                 data={"from": old, "to": status, "reason": "import"},
                 number=number,
             )
-            writes.partner_event(
-                type="partner.status_changed", partner=partner, number=number, changes={"status": [old, status]}
-            )
         if item.contact is not None:
             item.contact.contact.partner_id = partner.pk
             plans.append((item.contact, partner, number))
     contacts_save([plan for plan, _, _ in plans])
-    for plan, partner, number in plans:
-        writes.contact(plan=plan, partner_name=partner.name, actor=actor, number=number)
+    for plan, _, number in plans:
+        writes.contact(plan=plan, actor=actor, number=number)
     writes.save(actor=actor)

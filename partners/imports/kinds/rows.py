@@ -97,18 +97,25 @@ def contacts_of(partner_ids: set[int]) -> tuple[dict[tuple[int, str], Contact], 
     return existing, has_primary
 
 
+ROWS_PER_EVENT = 100
+
+
 @dataclass
 class ChunkWrites:
-    """The timeline rows and events a chunk writes, collected and written with one INSERT each."""
+    """The timeline rows and ``import.rows`` events of a chunk, each written with one INSERT.
+
+    An import does not send one ``partner.created`` per row: its changes go out as
+    ``import.rows`` events of up to ROWS_PER_EVENT rows each (each row: its number, what
+    happened, the partner and contact as they now are, the changes), so a subscriber gets a
+    thousand deliveries for a 100,000-row file instead of 200,000.
+    """
 
     run_id: int
+    kind: str
     activities: list[tuple] = field(default_factory=list)
-    events: list[EventDraft] = field(default_factory=list)
+    rows: dict[int, dict] = field(default_factory=dict)
     touched: set[int] = field(default_factory=set)
     created: set[int] = field(default_factory=set)  # partners inserted with last_activity_at set
-
-    def source(self, number: int) -> dict:
-        return {"import": self.run_id, "row": number}
 
     def timeline(self, *, partner_id: int, actor, kind: str, message: str, data: dict, number: int) -> None:
         self.activities.append((
@@ -116,22 +123,24 @@ class ChunkWrites:
             actor.pk if actor is not None else None,
             kind,
             f"{message} (import #{self.run_id}, row {number})"[:500],
-            Json({**data, **self.source(number)}, dumps=_dumps),
+            Json({**data, "import": self.run_id, "row": number}, dumps=_dumps),
             timezone.now(),
         ))  # fmt: skip
         self.touched.add(partner_id)
 
-    def partner_event(self, *, type: str, partner: Partner, number: int, changes: dict | None = None) -> None:
-        data = {**partner_snapshot(partner), "source": self.source(number)}
-        if changes is not None:
-            data["changes"] = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
-        self.events.append(
-            EventDraft(type=type, object_type="partner", object_id=partner.pk, partner_id=partner.pk, data=data)
-        )
+    def _row(self, number: int, action: str) -> dict:
+        return self.rows.setdefault(number, {"row": number, "action": action})
 
-    def contact(self, *, plan: ContactPlan, partner_name: str, actor, number: int) -> None:
+    def partner(self, *, partner: Partner, number: int, action: str, changes: dict | None = None) -> None:
+        entry = self._row(number, action)
+        entry["partner"] = partner_snapshot(partner)
+        if changes:
+            entry["changes"] = {name: {"from": old, "to": new} for name, (old, new) in changes.items()}
+
+    def contact(self, *, plan: ContactPlan, actor, number: int) -> None:
         contact = plan.contact
-        data = {
+        entry = self._row(number, "create" if plan.created else "update")
+        entry["contact"] = {
             "id": contact.pk,
             "partner": contact.partner_id,
             "name": contact.name,
@@ -140,7 +149,6 @@ class ChunkWrites:
             "title": contact.title,
             "role": contact.role,
             "is_primary": contact.role == Contact.Role.PRIMARY,
-            "source": self.source(number),
         }
         if plan.created:
             self.timeline(
@@ -151,7 +159,6 @@ class ChunkWrites:
                 data={"contact": contact.pk, "role": contact.role},
                 number=number,
             )
-            self.events.append(EventDraft("contact.created", "contact", contact.pk, contact.partner_id, data))
         else:
             self.timeline(
                 partner_id=contact.partner_id,
@@ -161,8 +168,7 @@ class ChunkWrites:
                 data={"contact": contact.pk, "changes": plan.changes},
                 number=number,
             )
-            data["changes"] = {name: {"from": old, "to": new} for name, (old, new) in plan.changes.items()}
-            self.events.append(EventDraft("contact.updated", "contact", contact.pk, contact.partner_id, data))
+            entry["contact"]["changes"] = {name: {"from": old, "to": new} for name, (old, new) in plan.changes.items()}
 
     def save(self, *, actor) -> None:
         """The timeline rows, the partners' last activity and the events: one statement each."""
@@ -170,7 +176,21 @@ class ChunkWrites:
         insert_rows(Activity, ["partner_id", "actor_id", "kind", "message", "data", "created_at"], self.activities)
         if self.touched - self.created:
             Partner.objects.filter(pk__in=self.touched - self.created).update(last_activity_at=now)
-        events_record(self.events, actor=actor, returning=False)
+        entries = [self.rows[number] for number in sorted(self.rows)]
+        events_record(
+            (
+                EventDraft(
+                    type="import.rows",
+                    object_type="import",
+                    object_id=self.run_id,
+                    partner_id=None,
+                    data={"import": self.run_id, "kind": self.kind, "rows": entries[start : start + ROWS_PER_EVENT]},
+                )
+                for start in range(0, len(entries), ROWS_PER_EVENT)
+            ),
+            actor=actor,
+            returning=False,
+        )
 
 
 def contacts_save(plans: list[ContactPlan]) -> None:

@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,146 +16,240 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='ImportColumnChoice',
+            name="ImportColumnChoice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('header', models.CharField(help_text='The header, normalised.', max_length=200)),
-                ('field', models.CharField(blank=True, max_length=64)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32)),
+                ("header", models.CharField(help_text="The header, normalised.", max_length=200)),
+                ("field", models.CharField(blank=True, max_length=64)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('kind', 'header'), name='import_column_choice_unique')],
+                "constraints": [models.UniqueConstraint(fields=("kind", "header"), name="import_column_choice_unique")],
             },
         ),
         migrations.CreateModel(
-            name='ImportFile',
+            name="ImportFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('name', models.CharField(help_text="The file's name as uploaded.", max_length=255)),
-                ('file', models.FileField(max_length=255, upload_to='imports/%Y/%m/')),
-                ('size', models.PositiveBigIntegerField(help_text='Bytes as uploaded.')),
-                ('sha256', models.CharField(max_length=64)),
-                ('encoding', models.CharField(max_length=32)),
-                ('delimiter', models.CharField(max_length=1)),
-                ('header', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), size=None)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32)),
+                ("name", models.CharField(help_text="The file's name as uploaded.", max_length=255)),
+                ("file", models.FileField(max_length=255, upload_to="imports/%Y/%m/")),
+                ("size", models.PositiveBigIntegerField(help_text="Bytes as uploaded.")),
+                ("sha256", models.CharField(max_length=64)),
+                ("encoding", models.CharField(max_length=32)),
+                ("delimiter", models.CharField(max_length=1)),
+                (
+                    "header",
+                    django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), size=None),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Import',
+            name="Import",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('dry_run', models.BooleanField(default=True)),
-                ('mapping', models.JSONField(default=dict)),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Failed')], default='queued', max_length=16)),
-                ('rows_total', models.PositiveIntegerField(blank=True, help_text='Data rows, counted after upload.', null=True)),
-                ('rows_done', models.PositiveIntegerField(default=0)),
-                ('resume_offset', models.PositiveBigIntegerField(default=0)),
-                ('resume_row', models.PositiveIntegerField(default=1)),
-                ('read_at', models.DateTimeField(blank=True, help_text='When the reader reached the end of the file.', null=True)),
-                ('chunks_total', models.PositiveIntegerField(default=0)),
-                ('chunks_done', models.PositiveIntegerField(default=0)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('errors', models.PositiveIntegerField(default=0)),
-                ('blank_rows', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True, help_text='Why the import as a whole failed.')),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='commits', to='imports.import')),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='imports', to='imports.importfile')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32)),
+                ("dry_run", models.BooleanField(default=True)),
+                ("mapping", models.JSONField(default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+                        default="queued",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "rows_total",
+                    models.PositiveIntegerField(blank=True, help_text="Data rows, counted after upload.", null=True),
+                ),
+                ("rows_done", models.PositiveIntegerField(default=0)),
+                ("resume_offset", models.PositiveBigIntegerField(default=0)),
+                ("resume_row", models.PositiveIntegerField(default=1)),
+                (
+                    "read_at",
+                    models.DateTimeField(
+                        blank=True, help_text="When the reader reached the end of the file.", null=True
+                    ),
+                ),
+                ("chunks_total", models.PositiveIntegerField(default=0)),
+                ("chunks_done", models.PositiveIntegerField(default=0)),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                ("errors", models.PositiveIntegerField(default=0)),
+                ("blank_rows", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True, help_text="Why the import as a whole failed.")),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="commits",
+                        to="imports.import",
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="imports", to="imports.importfile"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ImportKey',
+            name="ImportKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=300)),
-                ('alt_key', models.CharField(blank=True, max_length=300)),
-                ('number', models.PositiveIntegerField()),
-                ('run', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='imports.import')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=300)),
+                ("alt_key", models.CharField(blank=True, max_length=300)),
+                ("number", models.PositiveIntegerField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="imports.import",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ImportRow',
+            name="ImportRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text='The row number in a spreadsheet (the header is row 1).')),
-                ('action', models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('unchanged', 'Unchanged'), ('error', 'Error')], max_length=16)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('label', models.CharField(blank=True, help_text="The record's name, for the report.", max_length=200)),
-                ('messages', models.JSONField(blank=True, default=dict)),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('run', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='imports.import')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "number",
+                    models.PositiveIntegerField(help_text="The row number in a spreadsheet (the header is row 1)."),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("unchanged", "Unchanged"),
+                            ("error", "Error"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                ("label", models.CharField(blank=True, help_text="The record's name, for the report.", max_length=200)),
+                ("messages", models.JSONField(blank=True, default=dict)),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="imports.import",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run_id', 'number'],
+                "ordering": ["run_id", "number"],
             },
         ),
         migrations.CreateModel(
-            name='ImportChunk',
+            name="ImportChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveIntegerField()),
-                ('start', models.PositiveBigIntegerField()),
-                ('end', models.PositiveBigIntegerField()),
-                ('first_row', models.PositiveIntegerField()),
-                ('duplicates', models.JSONField(blank=True, default=dict)),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('done', 'Done')], default='pending', max_length=16)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chunks', to='imports.import')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("index", models.PositiveIntegerField()),
+                ("start", models.PositiveBigIntegerField()),
+                ("end", models.PositiveBigIntegerField()),
+                ("first_row", models.PositiveIntegerField()),
+                ("duplicates", models.JSONField(blank=True, default=dict)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("done", "Done")], default="pending", max_length=16
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="chunks", to="imports.import"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run_id', 'index'],
-                'constraints': [models.UniqueConstraint(fields=('run', 'index'), name='import_chunk_index_unique')],
+                "ordering": ["run_id", "index"],
+                "constraints": [models.UniqueConstraint(fields=("run", "index"), name="import_chunk_index_unique")],
             },
         ),
         migrations.AddIndex(
-            model_name='importfile',
-            index=models.Index(fields=['sha256'], name='import_file_sha'),
+            model_name="importfile",
+            index=models.Index(fields=["sha256"], name="import_file_sha"),
         ),
         migrations.AddIndex(
-            model_name='import',
-            index=models.Index(fields=['-created_at', '-id'], name='import_recent'),
+            model_name="import",
+            index=models.Index(fields=["-created_at", "-id"], name="import_recent"),
         ),
         migrations.AddIndex(
-            model_name='import',
-            index=models.Index(fields=['state', 'heartbeat_at'], name='import_state'),
+            model_name="import",
+            index=models.Index(fields=["state", "heartbeat_at"], name="import_state"),
         ),
         migrations.AddIndex(
-            model_name='importkey',
-            index=models.Index(fields=['run', 'key'], name='import_key_key'),
+            model_name="importkey",
+            index=models.Index(fields=["run", "key"], name="import_key_key"),
         ),
         migrations.AddIndex(
-            model_name='importkey',
-            index=models.Index(condition=models.Q(('alt_key', ''), _negated=True), fields=['run', 'alt_key'], name='import_key_alt'),
+            model_name="importkey",
+            index=models.Index(
+                condition=models.Q(("alt_key", ""), _negated=True), fields=["run", "alt_key"], name="import_key_alt"
+            ),
         ),
         migrations.AddIndex(
-            model_name='importrow',
-            index=models.Index(fields=['run', 'action', 'number'], name='import_row_action'),
+            model_name="importrow",
+            index=models.Index(fields=["run", "action", "number"], name="import_row_action"),
         ),
         migrations.AddConstraint(
-            model_name='importrow',
-            constraint=models.UniqueConstraint(fields=('run', 'number'), name='import_row_number_unique'),
+            model_name="importrow",
+            constraint=models.UniqueConstraint(fields=("run", "number"), name="import_row_number_unique"),
         ),
         migrations.AddConstraint(
-            model_name='importrow',
-            constraint=models.UniqueConstraint(condition=models.Q(('object_id__isnull', False), models.Q(('action', 'error'), _negated=True)), fields=('run', 'object_id'), name='import_row_object_once'),
+            model_name="importrow",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("object_id__isnull", False), models.Q(("action", "error"), _negated=True)),
+                fields=("run", "object_id"),
+                name="import_row_object_once",
+            ),
         ),
     ]
