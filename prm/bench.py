@@ -1,14 +1,15 @@
 """`make bench`: the partner list API under load, a cursor walk over every partner and the CSV
 export of every partner, each next to its hand-written floor (prm.bench_floors); the six default
 strategies run live by two Celery worker processes; then the manager pages on the data the run
-left (prm.bench_pages), and 10,000 outbox events delivered to five webhook receivers
-(prm.bench_webhooks).
+left (prm.bench_pages), 10,000 outbox events delivered to five webhook receivers
+(prm.bench_webhooks), and a CSV import of 100,000 new partners, dry run then commit, by two
+Celery worker processes (prm.bench_imports).
 
 Runs against its own database on the same server (``prm_bench`` for the default 100,000
 partners, ``prm_bench_<N>`` for ``--partners N``), seeded once and reused by later runs, served
 by gunicorn as in production; prints one ``BENCH`` line per workload.
 
-    python -m prm.bench [--partners N] [--requests N] [--concurrency N] [--workers N]
+    python -m prm.bench [--partners N] [--requests N] [--concurrency N] [--workers N] [--import-rows N]
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PARTNERS = 100_000
+IMPORT_ROWS = 100_000  # prm.bench_imports' default
 WALK_PAGE_SIZE = 200
 LIST_QUERY = "type=channel&region=EMEA&vertical=healthcare&page_size=50"
 
@@ -293,6 +295,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--strategy-workers", type=int, default=2, help="Celery worker processes for the run")
+    parser.add_argument("--import-rows", type=int, default=IMPORT_ROWS, help="rows of the CSV import workload")
     args = parser.parse_args(argv)
 
     base_url = os.environ.get("DATABASE_URL")
@@ -395,6 +398,8 @@ def main(argv: list[str]) -> int:
     )
     subprocess.run([sys.executable, "-m", "prm.bench_pages"], cwd=ROOT, env=env, check=True)
     subprocess.run([sys.executable, "-m", "prm.bench_webhooks"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "prm.bench_imports", "--rows", str(args.import_rows)], cwd=ROOT, env=env,
+                   check=True)  # fmt: skip
     return 0
 
 
