@@ -8,12 +8,14 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # programs builds on partners and plugs into it here; partners never imports programs
         from partners.events import partner_changed
+        from partners.imports.services import partners_imported
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
         from partners.panels import register_partner_home_panel, register_partner_panel
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
+        partners_imported.connect(_reevaluate_imported, dispatch_uid="programs.reevaluate_imported_partners")
         register_partner_panel("strategies", partner_page_panel)
         register_partner_home_panel("strategies", partner_home_panel)
         register_event_type(
@@ -29,6 +31,13 @@ def _reevaluate(sender, partner_id: int, **kwargs) -> None:
     from programs.strategies.services import partner_changed
 
     partner_changed(partner_id=partner_id)
+
+
+def _reevaluate_imported(sender, partner_ids: list[int], **kwargs) -> None:
+    from programs.strategies.services import partners_reevaluate_many
+
+    if partner_ids:
+        partners_reevaluate_many(partner_ids=partner_ids)
 
 
 def _resolve_partner_requests(events: list) -> None:

@@ -122,7 +122,7 @@ def two_partners(settings, tmp_path):
         file=stored, kind="partners", dry_run=True, state="done", rows_total=1, rows_done=1, updated=1
     )
     ImportRow.objects.create(
-        run=imported, number=2, action="update", key="ext:crm-bravo", object_id=bravo.pk, label=f"Bravo {SECRET}",
+        run=imported, number=2, action="update", object_id=bravo.pk, label=f"Bravo {SECRET}",
         changes={"name": ["Bravo", f"Bravo {SECRET}"]},
     )  # fmt: skip
     ids += [imported.pk]

@@ -27,7 +27,12 @@ from programs.strategies.services.publish import rules_errors, scope_errors, str
 from programs.strategies.services.requests import partner_requests_resolve
 from programs.strategies.services.runs import chunk_evaluate, run_cancel, run_finish, run_plan, run_start, runs_watch
 from programs.strategies.services.schedules import strategy_schedule_sync
-from programs.strategies.services.triggers import partner_changed, partner_reevaluate, strategy_run_scheduled
+from programs.strategies.services.triggers import (
+    partner_changed,
+    partner_reevaluate,
+    partners_reevaluate_many,
+    strategy_run_scheduled,
+)
 
 __all__ = [
     "CLOSING_STATES",
@@ -42,6 +47,7 @@ __all__ = [
     "partner_changed",
     "partner_reevaluate",
     "partner_requests_resolve",
+    "partners_reevaluate_many",
     "rules_errors",
     "run_cancel",
     "run_finish",

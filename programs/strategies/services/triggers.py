@@ -69,3 +69,21 @@ def partner_reevaluate(*, partner_id: int, skip_strategies: set[int] | frozenset
             )
             started.append(run.pk)
     return started
+
+
+def partners_reevaluate_many(*, partner_ids: list[int]) -> list[int]:
+    """Start one event run per active strategy over the given partners of its type (an import's),
+    instead of one run per partner; the run keeps to the strategy's scope. Returns the runs' ids."""
+    by_type: dict[str, list[int]] = {}
+    for pk, partner_type in Partner.objects.filter(pk__in=partner_ids).values_list("pk", "type"):
+        by_type.setdefault(partner_type, []).append(pk)
+    started = []
+    for strategy in Strategy.objects.filter(partner_type__in=list(by_type), is_active=True):
+        run = run_start(
+            strategy_id=strategy.pk,
+            actor=None,
+            trigger=StrategyRun.Trigger.EVENT,
+            partner_ids=sorted(by_type[strategy.partner_type]),
+        )
+        started.append(run.pk)
+    return started
