@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 
@@ -109,11 +110,20 @@ COUNTRY_ALIASES = {
 }  # fmt: skip
 
 
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Every English country name (and common short form) in lower case → its code, built once:
+    ``countries.by_name`` walks every translated name on each call."""
+    names = {str(name).casefold(): code for code, name in countries}
+    names.update(COUNTRY_ALIASES)
+    return names
+
+
 def country(cell: str) -> str:
     """A two- or three-letter code, or the country's English name (common short forms too)."""
     value = cell.strip()
     code = countries.alpha2(value) if len(value) <= 3 and value.isalpha() else ""
-    code = code or COUNTRY_ALIASES.get(value.casefold(), "") or countries.by_name(value)
+    code = code or _country_names().get(value.casefold(), "") or countries.by_name(value)
     if not code:
         raise CellError(f"Unknown country “{value}”; use a code such as DE or the English name.")
     return code

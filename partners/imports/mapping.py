@@ -52,7 +52,8 @@ def mapping_errors(*, kind: ImportKind, header: list[str], mapping: dict) -> lis
             known = ", ".join(c.field for c in kind.columns)
             errors.append(f"“{field}” (column “{column}”) is not a field of {kind.label.lower()}; use one of {known}.")
         elif field in fields:
-            errors.append(f"The columns “{fields[field]}” and “{column}” both feed {field}; keep one.")
+            label = kind.column(field).label
+            errors.append(f"The columns “{fields[field]}” and “{column}” both feed {label}; keep one.")
         else:
             fields[field] = column
     if not errors:

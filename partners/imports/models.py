@@ -21,6 +21,8 @@ class ImportFile(models.Model):
     encoding = models.CharField(max_length=32)
     delimiter = models.CharField(max_length=1)
     header = ArrayField(models.CharField(max_length=200))
+    rows = models.PositiveIntegerField(default=0, help_text="Data rows, counted on upload.")
+    blank_rows = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

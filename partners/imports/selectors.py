@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
-from partners.imports.models import Import, ImportRow
+from partners.imports.models import Import, ImportFile, ImportRow
 from partners.roles import Role, role_of
 from prm.spreadsheets import csv_safe
 
@@ -36,6 +36,13 @@ def import_list(*, user) -> QuerySet[Import]:
 def import_get(*, user, import_id: int) -> Import:
     """Import.DoesNotExist outside the caller's reach, as for an id that does not exist."""
     return import_list(user=user).get(pk=import_id)
+
+
+def import_file_get(*, user, file_id: int) -> ImportFile:
+    """An uploaded file, for those who may run imports (ImportFile.DoesNotExist otherwise)."""
+    if not may_run_imports(user):
+        raise ImportFile.DoesNotExist
+    return ImportFile.objects.get(pk=file_id)
 
 
 def import_rows(*, run: Import, action: str | None = None) -> QuerySet[ImportRow]:

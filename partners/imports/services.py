@@ -72,6 +72,8 @@ def import_file_store(*, upload, kind: str, actor) -> ImportFile:
             encoding=inspected.encoding,
             delimiter=inspected.delimiter,
             header=[name[:200] for name in inspected.header],
+            rows=inspected.rows,
+            blank_rows=inspected.blank_rows,
             created_by=actor,
         )
         with open(inspected.path, "rb") as handle:
@@ -79,14 +81,10 @@ def import_file_store(*, upload, kind: str, actor) -> ImportFile:
         stored.save()
     finally:
         os.unlink(inspected.path)
-    stored.rows = inspected.rows  # for the caller: the import records it
-    stored.blank_rows = inspected.blank_rows
     return stored
 
 
-def import_start(
-    *, file: ImportFile, actor, dry_run: bool = True, mapping: dict | None = None, rows_total: int | None = None
-) -> Import:
+def import_start(*, file: ImportFile, actor, dry_run: bool = True, mapping: dict | None = None) -> Import:
     """Queue a dry run or an import of a stored file with ``mapping`` (column → field), or the
     guessed one when None. A mapping a person gave is remembered for the next file with these
     headers. FieldErrors on ``mapping`` when it cannot be used."""
@@ -106,7 +104,7 @@ def import_start(
             kind=file.kind,
             dry_run=dry_run,
             mapping=mapping,
-            rows_total=rows_total if rows_total is not None else getattr(file, "rows", None),
+            rows_total=file.rows,
             created_by=actor if actor is not None and actor.pk else None,
         )
         _queue(run.pk)

@@ -197,10 +197,6 @@ def import_list_page(request: HttpRequest) -> HttpResponse:
 # --- upload and template --------------------------------------------------------------------
 
 
-def _rows_key(file_id: int) -> str:
-    return f"import-file-rows:{file_id}"
-
-
 @portal_view(write=True)
 def import_upload_page(request: HttpRequest) -> HttpResponse:
     """The form; a valid upload is checked and stored by the service, then mapped on the next page.
@@ -221,8 +217,6 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
             except FieldErrors as exc:
                 form.add_service_errors(exc.errors)
             else:
-                # the data rows the upload counted, for the mapping page and the progress bar
-                request.session[_rows_key(stored.pk)] = stored.rows
                 return redirect("import-map", file_id=stored.pk)
     templates = [
         {"kind": kind, "url": reverse("import-template", args=[kind.code]), "matching": MATCHING.get(kind.code, "")}
@@ -249,10 +243,12 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 # --- mapping --------------------------------------------------------------------------------
 
 
-def _file_or_404(file_id: int) -> ImportFile:
-    """Any stored file: staff read every import, and only those who may run imports get here."""
-    stored = ImportFile.objects.filter(pk=file_id).first()
-    if stored is None or kind_get(stored.kind) is None:
+def _file_or_404(request: HttpRequest, file_id: int) -> ImportFile:
+    try:
+        stored = selectors.import_file_get(user=request.user, file_id=file_id)
+    except ImportFile.DoesNotExist as exc:
+        raise Http404 from exc
+    if kind_get(stored.kind) is None:
         raise Http404
     return stored
 
@@ -277,32 +273,21 @@ def _samples(stored: ImportFile) -> tuple[list[list[str]], str]:
     return samples, ""
 
 
-def _rows_total(request: HttpRequest, stored: ImportFile) -> int | None:
-    rows = request.session.get(_rows_key(stored.pk))
-    if isinstance(rows, int):
-        return rows
-    earlier = stored.imports.exclude(rows_total=None).order_by("-pk").values_list("rows_total", flat=True).first()
-    return earlier
-
-
 @portal_view(write=True)
 def import_map_page(request: HttpRequest, file_id: int) -> HttpResponse:
     """Each column of the file with sample values and the field it feeds (as guessed, or as this
     header was mapped last time); a valid POST starts the dry run."""
     _require_runner(request)
-    stored = _file_or_404(file_id)
+    stored = _file_or_404(request, file_id)
     kind = kind_get(stored.kind)
     guess = mapping_guess(kind=kind, header=stored.header)
     form = ImportMappingForm(request.POST or None, kind=kind, header=stored.header, guess=guess)
-    rows_total = _rows_total(request, stored)
     status = 200
     if request.method == "POST":
         status = 400
         if form.is_valid():
             try:
-                run = services.import_start(
-                    file=stored, actor=request.user, dry_run=True, mapping=form.mapping(), rows_total=rows_total
-                )
+                run = services.import_start(file=stored, actor=request.user, dry_run=True, mapping=form.mapping())
             except FieldErrors as exc:
                 errors = exc.errors.get("mapping", [])
                 form.add_mapping_errors([errors] if isinstance(errors, str) else list(errors))
@@ -332,7 +317,7 @@ def import_map_page(request: HttpRequest, file_id: int) -> HttpResponse:
         "columns": columns,
         "field_help": field_help,
         "problem": problem,
-        "rows_total": rows_total,
+        "rows_total": stored.rows,
         "encoding": encoding_label(stored.encoding),
         "delimiter": delimiter_label(stored.delimiter),
     }

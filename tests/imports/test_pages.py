@@ -250,7 +250,7 @@ def test_the_mapping_page_shows_errors_at_the_top_and_by_the_columns_they_name(c
     # then
     assert response.status_code == 400
     body = response.content.decode()
-    message = "The columns “Org” and “Website” both feed name; keep one."
+    message = "The columns “Org” and “Website” both feed Name; keep one."
     assert re.search(r'<div class="alert alert-danger[^>]*>.*?' + re.escape(message), body, re.S)
     assert re.search(r'id="id_column_0_error">' + re.escape(message), body)
     assert re.search(r'id="id_column_1_error">' + re.escape(message), body)

@@ -670,7 +670,7 @@ def test_a_mapping_guessed_without_a_person_is_not_remembered(manager):
     [
         ("partners", {"Nope": "name"}, "The file has no column “Nope”."),
         ("partners", {"Company": "colour"}, "“colour” (column “Company”) is not a field of partners"),
-        ("partners", {"Company": "name", "Legal": "name"}, "The columns “Company” and “Legal” both feed name"),
+        ("partners", {"Company": "name", "Legal": "name"}, "The columns “Company” and “Legal” both feed Name"),
         ("partners", {"Kind": "type"}, "Map a column to name, external_id or website"),
         ("contacts", {"Company": "name", "Mail": "email"}, "Map a column to partner_external_id or partner_website"),
         ("contacts", {"Company": "partner_website"}, "Map a column to email"),

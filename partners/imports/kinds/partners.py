@@ -84,7 +84,8 @@ class PartnerImport(ImportKind):
         Column("verticals", "Verticals", help="slugs or names, separated by ;",
                aliases=("verticals", "vertical", "industry", "industries"), parse=cells.verticals),
         Column("owner", "Owner", help="the e-mail of a staff login",
-               aliases=("owner", "owner_email", "partner_manager", "manager", "account_owner"), parse=cells.email),
+               aliases=("owner", "owner_email", "owner_e_mail", "partner_manager", "manager", "account_owner"),
+               parse=cells.email),
         Column("description", "Description", aliases=("description", "about", "notes"), parse=cells.text(5000)),
         *_contact_columns("contact_", "Contact"),
     )  # fmt: skip
