@@ -176,10 +176,13 @@ def import_read(*, import_id: int, slice_seconds: float = SLICE_SECONDS) -> str:
             return "busy"
         Import.objects.filter(pk=import_id).update(heartbeat_at=now)
         try:
-            return _read(run, slice_seconds)
+            result = _read(run, slice_seconds)
         except FileProblem as exc:
             _fail(run, str(exc))
             return "failed"
+    if result == "continued":  # after the lock is released, so the next reader can take it
+        _queue_now("read", import_id)
+    return result
 
 
 def _columns(run: Import, kind, fields=None) -> list:
@@ -216,7 +219,6 @@ def _read(run: Import, slice_seconds: float) -> str:
             _chunk_plan(run, kind, rows, start=start, end=end, first_row=first_row, blank=blank)
             run.resume_offset, run.resume_row = end, number
             if time.monotonic() - started > slice_seconds:
-                _queue_now("read", run.pk)
                 return "continued"
     with transaction.atomic():
         Import.objects.filter(pk=run.pk).update(read_at=timezone.now(), heartbeat_at=timezone.now())

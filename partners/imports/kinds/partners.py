@@ -212,7 +212,7 @@ def _refuse_claimed(items: list[_Planned], matches: dict[int, Partner | None], r
         first = claimed.setdefault(partner.pk, item.row.number)
         if first != item.row.number:
             item.result.messages = {
-                "name": [f"Row {first} of this file already imports this partner ({partner.name})."]
+                "name": [f"Row {first} of this file also imports this partner ({partner.name})."]
             }
 
 
