@@ -67,8 +67,9 @@ def partner_event(*, type: str, partner: Partner, actor, changes: dict | None = 
     event_record(type=type, object_type="partner", object_id=partner.pk, partner_id=partner.pk, data=data, actor=actor)
 
 
-def contact_event(*, type: str, contact, actor, changes: dict | None = None) -> None:
-    data = {
+def contact_snapshot(contact) -> dict:
+    """The contact as the API names it, at the moment of the change."""
+    return {
         "id": contact.pk,
         "partner": contact.partner_id,
         "name": contact.name,
@@ -78,6 +79,10 @@ def contact_event(*, type: str, contact, actor, changes: dict | None = None) -> 
         "role": contact.role,
         "is_primary": contact.is_primary,
     }
+
+
+def contact_event(*, type: str, contact, actor, changes: dict | None = None) -> None:
+    data = contact_snapshot(contact)
     if changes is not None:
         data["changes"] = {field: {"from": old, "to": new} for field, (old, new) in changes.items()}
     event_record(

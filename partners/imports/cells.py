@@ -147,28 +147,30 @@ def _names(ref) -> tuple[dict[str, str], dict[str, str]]:
     return _by_name[1]
 
 
+def _codes(cell: str, *, known: dict[str, str], by_name: dict[str, str], spell, what: str) -> list[str]:
+    """The known codes a list cell names, by code (as ``spell`` writes one) or by name."""
+    found, unknown = [], []
+    for part in _split(cell):
+        code = spell(part) if spell(part) in known else by_name.get(_fold(part))
+        (found if code else unknown).append(code or part)
+    if unknown:
+        raise CellError(f"Unknown {what}: {', '.join(unknown)}.")
+    return list(dict.fromkeys(found))
+
+
 def regions(cell: str) -> list[str]:
     """Region codes, separated by ; , or |; a region's name works too (case does not matter)."""
     ref = reference()
-    by_name = _names(ref)[0]
-    found, unknown = [], []
-    for part in _split(cell):
-        code = part.upper() if part.upper() in ref.regions else by_name.get(_fold(part))
-        (found if code else unknown).append(code or part)
-    if unknown:
-        raise CellError(f"Unknown region: {', '.join(unknown)}.")
-    return list(dict.fromkeys(found))
+    return _codes(cell, known=ref.regions, by_name=_names(ref)[0], spell=str.upper, what="region")
 
 
 def verticals(cell: str) -> list[str]:
-    """Vertical slugs or names, separated by ; , or |."""
+    """Vertical slugs or names (or a name as a slug: "Public Sector" → public-sector), separated
+    by ; , or |."""
     ref = reference()
-    by_name = _names(ref)[1]
-    found, unknown = [], []
-    for part in _split(cell):
-        slug = part.lower() if part.lower() in ref.verticals else by_name.get(_fold(part))
-        slug = slug or (slugify(part) if slugify(part) in ref.verticals else None)
-        (found if slug else unknown).append(slug or part)
-    if unknown:
-        raise CellError(f"Unknown vertical: {', '.join(unknown)}.")
-    return list(dict.fromkeys(found))
+    known = ref.verticals
+
+    def spell(part: str) -> str:
+        return part.lower() if part.lower() in known else slugify(part)
+
+    return _codes(cell, known=known, by_name=_names(ref)[1], spell=spell, what="vertical")

@@ -211,9 +211,7 @@ def _refuse_claimed(items: list[_Planned], matches: dict[int, Partner | None], r
             continue
         first = claimed.setdefault(partner.pk, item.row.number)
         if first != item.row.number:
-            item.result.messages = {
-                "name": [f"Row {first} of this file also imports this partner ({partner.name})."]
-            }
+            item.result.messages = {"name": [f"Row {first} of this file also imports this partner ({partner.name})."]}
 
 
 def _owners(emails: set[str]) -> dict[str, object]:

@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from psycopg2.extras import Json
 
-from partners.events import partner_snapshot
+from partners.events import contact_snapshot, partner_snapshot
 from partners.imports.models import ImportRow
 from partners.models import Activity, Contact, Partner
 from partners.outbox.services import EventDraft, events_record
@@ -140,16 +140,7 @@ class ChunkWrites:
     def contact(self, *, plan: ContactPlan, actor, number: int) -> None:
         contact = plan.contact
         entry = self._row(number, "create" if plan.created else "update")
-        entry["contact"] = {
-            "id": contact.pk,
-            "partner": contact.partner_id,
-            "name": contact.name,
-            "email": contact.email,
-            "phone": contact.phone,
-            "title": contact.title,
-            "role": contact.role,
-            "is_primary": contact.role == Contact.Role.PRIMARY,
-        }
+        entry["contact"] = contact_snapshot(contact)
         if plan.created:
             self.timeline(
                 partner_id=contact.partner_id,
