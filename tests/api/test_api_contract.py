@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from partners.imports.models import Import, ImportFile
 from partners.invitations.models import Invitation
 from partners.notifications.models import EmailBounce, Notification
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
@@ -60,6 +61,11 @@ def every_list_has_rows(admin_user, manager):
     )
     EmailBounce.objects.create(email="bounced@helix.example")
     WebhookSubscription.objects.create(url="https://93.184.216.34/hook", event_types=["*"], secret="whsec_x")
+    stored = ImportFile.objects.create(
+        kind="partners", name="p.csv", file="imports/p.csv", size=10, sha256="0" * 64, encoding="utf-8",
+        delimiter=",", header=["name"], rows=1, created_by=admin_user,
+    )  # fmt: skip
+    Import.objects.create(file=stored, kind="partners", created_by=admin_user)
 
 
 def _parameters(viewset) -> list[str]:
