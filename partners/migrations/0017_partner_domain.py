@@ -6,20 +6,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0016_partner_summary_index'),
+        ("partners", "0016_partner_summary_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partner',
-            name='domain',
-            field=models.GeneratedField(db_persist=True, expression=models.Func(django.db.models.functions.text.Lower('website'), models.Value('^([a-z][a-z0-9+.-]*://)?(www\\.)?([^/:?#]*).*$'), models.Value('\\3'), function='regexp_replace'), output_field=models.CharField(max_length=200)),
+            model_name="partner",
+            name="domain",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=models.Func(
+                    django.db.models.functions.text.Lower("website"),
+                    models.Value("^([a-z][a-z0-9+.-]*://)?(www\\.)?([^/:?#]*).*$"),
+                    models.Value("\\3"),
+                    function="regexp_replace",
+                ),
+                output_field=models.CharField(max_length=200),
+            ),
         ),
         migrations.AddIndex(
-            model_name='partner',
-            index=models.Index(fields=['domain'], name='partner_domain'),
+            model_name="partner",
+            index=models.Index(fields=["domain"], name="partner_domain"),
         ),
     ]
