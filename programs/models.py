@@ -1,5 +1,6 @@
-"""How partners are managed; each area lives in its own sub-package (strategies/ first)."""
+"""How partners are managed; each area lives in its own sub-package (strategies/, deals/)."""
 
+from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection  # noqa: F401
 from programs.strategies.models import (  # noqa: F401
     HealthScore,
     Outcome,

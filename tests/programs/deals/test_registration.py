@@ -1,0 +1,197 @@
+"""Registering deals: input checks, the conflict check with its evidence, approval with first
+registered wins, rejection, and the state machine."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from prm.errors import FieldErrors
+from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection
+from programs.deals.services import (
+    CustomerProtected,
+    InvalidDealTransition,
+    PartnerCannotRegister,
+    deal_approve,
+    deal_register,
+    deal_reject,
+)
+from tests.partners.factories import PartnerFactory
+
+pytestmark = pytest.mark.django_db
+SOON = date.today() + timedelta(days=60)
+
+
+def _register(partner, **fields):
+    values = {
+        "customer_company": "Acme Inc.",
+        "customer_domain": "https://www.acme.com/",
+        "amount": "25000",
+        "currency": "EUR",
+        "expected_close_on": SOON,
+        "products": ["Cloud"],
+    }
+    values.update(fields)
+    return deal_register(partner_id=partner.pk, actor=None, **values)
+
+
+@pytest.fixture
+def alpha():
+    return PartnerFactory(name="Alpha", type="sales", status="active")
+
+
+@pytest.fixture
+def bravo():
+    return PartnerFactory(name="Bravo", type="sales", status="active")
+
+
+def test_a_registration_is_stored_in_normal_form_with_its_history(alpha):
+    deal = _register(alpha, customer_domain="jane@eu.Acme.com", currency="eur", products=["Cloud", " Cloud ", "Edge"])
+    assert (deal.state, deal.customer_domain, deal.company_key, deal.currency) == (
+        "submitted",
+        "acme.com",
+        "acme",
+        "EUR",
+    )
+    assert deal.products == ["Cloud", "Edge"]
+    assert deal.amount == Decimal("25000")
+    assert list(DealHistory.objects.filter(deal=deal).values_list("action", "to_state")) == [
+        ("registered", "submitted")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "says"),
+    [
+        ({"customer_domain": ""}, "customer_domain", "Give the customer's domain"),
+        ({"customer_domain": "localhost"}, "customer_domain", "not a domain name"),
+        ({"customer_domain": "co.uk"}, "customer_domain", "public suffix"),
+        ({"customer_company": "  "}, "customer_company", "company name"),
+        ({"amount": "-5"}, "amount", "cannot be negative"),
+        ({"amount": "1e15"}, "amount", "larger than any deal"),
+        ({"amount": "12.345"}, "amount", "two decimal places"),
+        ({"amount": "lots"}, "amount", "as a number"),
+        ({"amount": "NaN"}, "amount", "cannot be negative"),
+        ({"currency": "EUROS"}, "currency", "ISO 4217"),
+        ({"currency": "XYZ"}, "currency", "ISO 4217"),
+        ({"expected_close_on": date.today() - timedelta(days=1)}, "expected_close_on", "in the past"),
+        ({"expected_close_on": None}, "expected_close_on", "expected close date"),
+    ],
+)
+def test_malformed_registrations_are_refused_by_field_and_nothing_is_written(alpha, fields, field, says):
+    with pytest.raises(FieldErrors) as refused:
+        _register(alpha, **fields)
+    assert says in " ".join(refused.value.errors[field])
+    assert not Deal.objects.exists()
+
+
+@pytest.mark.parametrize("status", ["terminated", "prospect"])
+def test_a_terminated_or_prospect_partner_cannot_register(status):
+    partner = PartnerFactory(status=status)
+    with pytest.raises(PartnerCannotRegister):
+        _register(partner)
+    assert not Deal.objects.exists()
+
+
+def test_an_overlap_with_a_pending_registration_is_accepted_and_flagged_with_its_evidence(alpha, bravo):
+    first = _register(alpha, products=["Cloud", "Edge"])
+    second = _register(bravo, customer_company="ACME Corporation", customer_domain="sales.acme.com", products=["edge"])
+    (conflict,) = DealConflict.objects.filter(deal=second)
+    assert (conflict.other_id, conflict.matched, conflict.products) == (
+        first.pk,
+        ["domain", "company", "products"],
+        ["edge"],
+    )
+    assert not DealConflict.objects.filter(deal=first).exists()
+
+
+def test_different_products_or_another_customer_are_no_conflict(alpha, bravo):
+    _register(alpha, products=["Cloud"])
+    other_product = _register(bravo, products=["Mobile"])
+    look_alike = _register(bravo, customer_company="Acme Labs", customer_domain="acmelabs.com")
+    assert not DealConflict.objects.filter(deal__in=[other_product, look_alike]).exists()
+
+
+def test_a_customer_protected_for_another_partner_is_refused_without_its_data(alpha, bravo):
+    # given
+    protected = deal_approve(deal_id=_register(alpha).pk, actor=None)
+    # when
+    with pytest.raises(CustomerProtected) as refused:
+        _register(bravo, customer_company="Acme GmbH", customer_domain="acme.com")
+    # then: the message names the end of protection only; staff read the rest
+    assert refused.value.message == f"This customer is already protected until {protected.protected_until:%Y-%m-%d}."
+    assert "Alpha" not in refused.value.message
+    assert refused.value.extra["conflicting"] == protected.pk
+    assert refused.value.extra["evidence"] == {"matched": ["domain", "company", "products"], "products": ["cloud"]}
+    assert Deal.objects.filter(partner=bravo).count() == 0
+    # and once protection has ended, the customer is free again
+    later = protected.protected_until + timedelta(minutes=1)
+    assert _register(bravo, now=later, expected_close_on=later.date() + timedelta(days=30)).state == "submitted"
+
+
+def test_the_same_partner_may_register_its_own_customer_again(alpha):
+    deal_approve(deal_id=_register(alpha).pk, actor=None)
+    assert _register(alpha).state == "submitted"
+
+
+def test_approval_protects_for_the_partner_types_days_and_first_registered_wins(alpha, bravo, manager):
+    # given: alpha first, bravo second, sales partners protected 30 days
+    DealProtection.objects.create(partner_type="sales", days=30)
+    first, second = _register(alpha), _register(bravo)
+    now = timezone.now()
+    # when: approving the second without a reason is refused; with one it is approved
+    with pytest.raises(FieldErrors) as refused:
+        deal_approve(deal_id=second.pk, actor=manager, now=now)
+    assert f"Registration {first.pk}" in refused.value.errors["override_reason"][0]
+    approved = deal_approve(deal_id=second.pk, actor=manager, override_reason="Customer chose Bravo", now=now)
+    # then
+    assert (approved.state, approved.protected_until, approved.decided_by) == (
+        "approved",
+        now + timedelta(days=30),
+        manager,
+    )
+    assert approved.decision_reason == "Customer chose Bravo"
+    # and the first can no longer be approved: the customer is protected for bravo
+    with pytest.raises(CustomerProtected):
+        deal_approve(deal_id=first.pk, actor=manager, override_reason="no", now=now)
+    assert Deal.objects.get(pk=first.pk).state == "submitted"
+
+
+def test_the_first_registration_is_approved_without_a_reason(alpha, bravo, manager):
+    first, _ = _register(alpha), _register(bravo)
+    assert deal_approve(deal_id=first.pk, actor=manager).protected_until is not None
+
+
+def test_a_rejection_needs_a_reason_and_is_kept_in_the_history(alpha, manager):
+    deal = _register(alpha)
+    with pytest.raises(FieldErrors):
+        deal_reject(deal_id=deal.pk, actor=manager, reason=" ")
+    rejected = deal_reject(deal_id=deal.pk, actor=manager, reason="Customer already served directly")
+    assert (rejected.state, rejected.decision_reason) == ("rejected", "Customer already served directly")
+    assert list(DealHistory.objects.filter(deal=deal).values_list("action", "from_state", "to_state")) == [
+        ("registered", "", "submitted"),
+        ("rejected", "submitted", "rejected"),
+    ]
+
+
+@pytest.mark.parametrize("state", ["approved", "rejected", "won", "lost", "expired"])
+def test_every_illegal_move_is_refused(alpha, manager, state):
+    # given: a deal in each state (set directly: the moves under test are the refusals)
+    deal = _register(alpha)
+    Deal.objects.filter(pk=deal.pk).update(state=state, protected_until=timezone.now() + timedelta(days=1))
+    # then: approving or rejecting from anything but "submitted" is refused, and nothing changes
+    with pytest.raises(InvalidDealTransition):
+        deal_approve(deal_id=deal.pk, actor=manager)
+    with pytest.raises(InvalidDealTransition):
+        deal_reject(deal_id=deal.pk, actor=manager, reason="late")
+    assert Deal.objects.get(pk=deal.pk).state == state
+    assert DealHistory.objects.filter(deal=deal).count() == 1
+
+
+def test_the_transition_map_allows_exactly_the_documented_moves():
+    allowed = {(old, new) for old, news in Deal.TRANSITIONS.items() for new in news}
+    assert allowed == {
+        ("submitted", "approved"), ("submitted", "rejected"), ("submitted", "expired"),
+        ("approved", "won"), ("approved", "lost"), ("approved", "expired"),
+    }  # fmt: skip
