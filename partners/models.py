@@ -241,6 +241,7 @@ class Activity(models.Model):
         MEETING = "meeting", "Meeting"
         CALL = "call", "Call"
         EMAIL = "email", "E-mail"
+        DEAL = "deal", "Deal"
 
     # indexed by activity_partner_time, which starts with the partner
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="activities", db_index=False)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from partners.models import Partner
 from prm.errors import Conflict, FieldErrors
+from programs.deals.events import deal_changed
 from programs.deals.matching import InvalidDomain, company_key, customer_domain, evidence, product_keys
 from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection
 
@@ -214,7 +215,11 @@ def deal_register(
         DealConflict(deal=deal, other=rival, matched=shared.fields, products=sorted(shared.products), created_at=now)
         for rival, shared in found
     )
-    _history(deal, actor=actor, action="registered", data={"conflicts": [rival.pk for rival, _ in found]})
+    conflicts = [rival.pk for rival, _ in found]
+    _history(deal, actor=actor, action="registered", data={"conflicts": conflicts})
+    deal_changed(
+        deal=deal, actor=actor, type="deal.registered", message="Deal registered", extra={"conflicts": conflicts}
+    )
     return deal
 
 
@@ -290,6 +295,7 @@ def deal_approve(*, deal_id: int, actor, override_reason: str = "", now=None) ->
     deal.save()
     deal.refresh_from_db()
     _history(deal, actor=actor, action="approved", from_state=old, data={"days": days, "override": bool(first)})
+    deal_changed(deal=deal, actor=actor, type="deal.approved", message=f"Deal approved, protected {days} days")
     return deal
 
 
@@ -306,4 +312,114 @@ def deal_reject(*, deal_id: int, actor, reason: str, now=None) -> Deal:
     deal.save()
     deal.refresh_from_db()
     _history(deal, actor=actor, action="rejected", from_state=old, data={"reason": deal.decision_reason})
+    deal_changed(deal=deal, actor=actor, type="deal.rejected", message="Deal rejected")
     return deal
+
+
+@transaction.atomic
+def deal_update(*, deal_id: int, actor, stage: str | None = None, expected_close_on: date | None = None) -> Deal:
+    """The partner moves its open deal along its sales stages or changes the expected close date."""
+    deal = _locked(deal_id)
+    if deal.state not in Deal.OPEN_STATES:
+        raise InvalidDealTransition(f"A deal that is {deal.state} cannot be changed.", current=deal.state)
+    errors, changes = {}, {}
+    if stage is not None and stage != deal.stage:
+        if stage not in Deal.Stage.values:
+            errors["stage"] = [f"Use one of {', '.join(Deal.Stage.values)}."]
+        changes["stage"] = [deal.stage, stage]
+    if expected_close_on is not None and expected_close_on != deal.expected_close_on:
+        if expected_close_on < timezone.localdate():
+            errors["expected_close_on"] = ["The expected close date is in the past."]
+        changes["expected_close_on"] = [deal.expected_close_on.isoformat(), expected_close_on.isoformat()]
+    if errors:
+        raise FieldErrors(errors)
+    if not changes:
+        return deal
+    deal.stage = stage if stage is not None else deal.stage
+    deal.expected_close_on = expected_close_on or deal.expected_close_on
+    deal.version = F("version") + 1
+    deal.save()
+    deal.refresh_from_db()
+    _history(deal, actor=actor, action="updated", from_state=deal.state, data={"changes": changes})
+    return deal
+
+
+@transaction.atomic
+def deal_close(*, deal_id: int, actor, won: bool, amount=None, closed_on: date | None = None) -> Deal:
+    """Close an approved deal as won (with the amount and date) or lost; protection ends."""
+    deal = _locked(deal_id)
+    old = _move(deal, State.WON if won else State.LOST)
+    errors = {}
+    closed_on = closed_on or timezone.localdate()
+    if closed_on > timezone.localdate():
+        errors["closed_on"] = ["A deal cannot close in the future."]
+    value = None
+    if won:
+        try:
+            value = Decimal(str(amount))
+        except (InvalidOperation, ValueError):
+            errors["amount"] = ["Give the amount won, such as 25000."]
+        else:
+            if not value.is_finite() or value < 0 or value > AMOUNT_MAX:
+                errors["amount"] = ["Give the amount won, between 0 and a trillion."]
+    if errors:
+        raise FieldErrors(errors)
+    deal.closed_amount, deal.closed_on = value, closed_on
+    deal.protected_until = None if not won else deal.protected_until
+    deal.version = F("version") + 1
+    deal.save()
+    deal.refresh_from_db()
+    _history(
+        deal, actor=actor, action="closed", from_state=old, data={"won": won, "amount": str(value) if value else None}
+    )
+    deal_changed(deal=deal, actor=actor, type="deal.closed", message="Deal won" if won else "Deal lost")
+    return deal
+
+
+@transaction.atomic
+def deal_extend(*, deal_id: int, actor, reason: str, now=None) -> Deal:
+    """Extend an approved deal's protection once, by the partner type's days, with a reason."""
+    if not (reason or "").strip():
+        raise FieldErrors({"reason": ["Say why the protection is extended."]})
+    now = now or timezone.now()
+    deal = _locked(deal_id)
+    if not deal.is_protected(now):
+        raise InvalidDealTransition("Only an approved deal still protected can be extended.", current=deal.state)
+    if deal.extended_at is not None:
+        raise InvalidDealTransition("This deal's protection was extended once already.", current=deal.state)
+    days = protection_days(deal.partner.type)
+    deal.protected_until += timedelta(days=days)
+    deal.extended_at, deal.extension_reason = now, reason.strip()[:500]
+    deal.version = F("version") + 1
+    deal.save()
+    deal.refresh_from_db()
+    _history(deal, actor=actor, action="extended", from_state=deal.state, data={"days": days, "reason": reason})
+    return deal
+
+
+def deals_expire(*, now=None) -> int:
+    """Expire approved deals whose protection ended and submitted ones whose expected close date
+    passed; one conditional UPDATE claims each, so a second run (or a concurrent one) expires
+    nothing twice. Each expired deal gets its history row, timeline row and ``deal.closed`` event."""
+    now = now or timezone.now()
+    stale = Q(state=State.APPROVED, protected_until__lte=now) | Q(
+        state=State.SUBMITTED, expected_close_on__lt=timezone.localdate(now)
+    )
+    expired = 0
+    for deal_id in Deal.objects.filter(stale).order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            deal = (
+                Deal.objects.select_for_update(skip_locked=True)
+                .filter(stale, pk=deal_id)
+                .select_related("partner")
+                .first()
+            )
+            if deal is None:
+                continue
+            old = deal.state
+            Deal.objects.filter(pk=deal.pk).update(state=State.EXPIRED, version=F("version") + 1)
+            deal.refresh_from_db()
+            _history(deal, actor=None, action="expired", from_state=old)
+            deal_changed(deal=deal, actor=None, type="deal.closed", message="Deal expired")
+            expired += 1
+    return expired

@@ -14,8 +14,12 @@ from programs.deals.services import (
     InvalidDealTransition,
     PartnerCannotRegister,
     deal_approve,
+    deal_close,
+    deal_extend,
     deal_register,
     deal_reject,
+    deal_update,
+    deals_expire,
 )
 from tests.partners.factories import PartnerFactory
 
@@ -195,3 +199,86 @@ def test_the_transition_map_allows_exactly_the_documented_moves():
         ("submitted", "approved"), ("submitted", "rejected"), ("submitted", "expired"),
         ("approved", "won"), ("approved", "lost"), ("approved", "expired"),
     }  # fmt: skip
+
+
+def test_every_change_goes_on_the_partners_timeline_and_out_as_an_event(alpha, manager):
+    from partners.models import Activity
+    from partners.outbox.models import Event
+
+    deal = _register(alpha)
+    deal_approve(deal_id=deal.pk, actor=manager)
+    assert list(
+        Activity.objects.filter(partner=alpha, kind="deal").order_by("id").values_list("message", flat=True)
+    ) == [
+        "Deal registered: Acme Inc.",
+        f"Deal approved, protected {90} days: Acme Inc.",
+    ]
+    events = Event.objects.filter(object_type="deal", object_id=str(deal.pk)).order_by("id")
+    assert [(e.type, e.partner_id, e.data["state"]) for e in events] == [
+        ("deal.registered", alpha.pk, "submitted"),
+        ("deal.approved", alpha.pk, "approved"),
+    ]
+
+
+def test_the_partner_moves_its_open_deal_along_and_a_closed_one_stays_closed(alpha, manager):
+    deal = _register(alpha)
+    later = SOON + timedelta(days=10)
+    moved = deal_update(deal_id=deal.pk, actor=None, stage="propose", expected_close_on=later)
+    assert (moved.stage, moved.expected_close_on) == ("propose", later)
+    with pytest.raises(FieldErrors) as refused:
+        deal_update(deal_id=deal.pk, actor=None, stage="dreaming", expected_close_on=date.today() - timedelta(days=1))
+    assert set(refused.value.errors) == {"stage", "expected_close_on"}
+    deal_reject(deal_id=deal.pk, actor=manager, reason="duplicate")
+    with pytest.raises(InvalidDealTransition):
+        deal_update(deal_id=deal.pk, actor=None, stage="negotiate")
+
+
+def test_an_approved_deal_closes_won_with_its_amount_or_lost_and_never_twice(alpha, bravo, manager):
+    won = deal_approve(deal_id=_register(alpha).pk, actor=manager)
+    with pytest.raises(FieldErrors):
+        deal_close(deal_id=won.pk, actor=None, won=True, amount="-1")
+    with pytest.raises(FieldErrors):
+        deal_close(deal_id=won.pk, actor=None, won=True, amount="10", closed_on=date.today() + timedelta(days=1))
+    closed = deal_close(deal_id=won.pk, actor=None, won=True, amount="31000.50")
+    assert (closed.state, closed.closed_amount, closed.closed_on) == ("won", Decimal("31000.50"), date.today())
+    with pytest.raises(InvalidDealTransition):
+        deal_close(deal_id=won.pk, actor=None, won=False)
+    lost = deal_close(deal_id=deal_approve(deal_id=_register(bravo, customer_domain="other.com",
+                      customer_company="Other").pk, actor=manager).pk, actor=None, won=False)  # fmt: skip
+    assert (lost.state, lost.protected_until) == ("lost", None)
+    with pytest.raises(InvalidDealTransition):  # a submitted deal is approved or rejected first
+        deal_close(
+            deal_id=_register(alpha, customer_domain="third.com", customer_company="Third").pk,
+            actor=None,
+            won=True,
+            amount=1,
+        )
+
+
+def test_protection_is_extended_once_with_a_reason(alpha, manager):
+    deal = deal_approve(deal_id=_register(alpha).pk, actor=manager)
+    with pytest.raises(FieldErrors):
+        deal_extend(deal_id=deal.pk, actor=manager, reason="")
+    extended = deal_extend(deal_id=deal.pk, actor=manager, reason="Board meeting moved to Q3")
+    assert extended.protected_until == deal.protected_until + timedelta(days=90)
+    with pytest.raises(InvalidDealTransition, match="once"):
+        deal_extend(deal_id=deal.pk, actor=manager, reason="again")
+
+
+def test_the_expiry_job_expires_what_is_no_longer_protected_once_whatever_the_runs(alpha, bravo, manager):
+    # given: an approved deal whose protection ended, a submitted one whose close date passed, and a live one
+    ended = deal_approve(deal_id=_register(alpha).pk, actor=manager)
+    Deal.objects.filter(pk=ended.pk).update(protected_until=timezone.now() - timedelta(hours=1))
+    stale = _register(bravo, customer_domain="stale.com", customer_company="Stale")
+    Deal.objects.filter(pk=stale.pk).update(expected_close_on=date.today() - timedelta(days=1))
+    live = deal_approve(deal_id=_register(bravo, customer_domain="live.com", customer_company="Live").pk, actor=manager)
+    # when: the job runs twice
+    first, second = deals_expire(), deals_expire()
+    # then
+    assert (first, second) == (2, 0)
+    assert dict(Deal.objects.values_list("pk", "state")) == {
+        ended.pk: "expired",
+        stale.pk: "expired",
+        live.pk: "approved",
+    }
+    assert DealHistory.objects.filter(action="expired").count() == 2

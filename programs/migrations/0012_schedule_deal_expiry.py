@@ -1,0 +1,27 @@
+"""Every hour, expire deal registrations whose protection or expected close date has passed."""
+
+from django.db import migrations
+
+NAME = "Expire deal registrations past their protection (deals expire)"
+
+
+def schedule(apps, schema_editor):
+    CrontabSchedule = apps.get_model("django_celery_beat", "CrontabSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    hourly, _ = CrontabSchedule.objects.get_or_create(
+        minute="20", hour="*", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
+    )
+    PeriodicTask.objects.get_or_create(name=NAME, defaults={"task": "programs.deals.deals_expire", "crontab": hourly})
+
+
+def unschedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("programs", "0011_deals"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(schedule, unschedule)]
