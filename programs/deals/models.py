@@ -59,6 +59,7 @@ class Deal(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.SUBMITTED)
     # set on approval; a protected deal refuses other partners' registrations of its customer
     protected_until = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the end of protection was announced.")
     extended_at = models.DateTimeField(null=True, blank=True)
     extension_reason = models.CharField(max_length=500, blank=True)
     decided_by = models.ForeignKey(

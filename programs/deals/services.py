@@ -29,6 +29,7 @@ from programs.deals.models import Deal, DealConflict, DealHistory, DealProtectio
 State = Deal.State
 AMOUNT_MAX = Decimal("1000000000000")  # a trillion: anything above is a typing slip
 DEFAULT_PROTECTION_DAYS = 90
+DEFAULT_REMINDER_DAYS = 14
 
 
 class CustomerProtected(Conflict):
@@ -395,6 +396,35 @@ def deal_extend(*, deal_id: int, actor, reason: str, now=None) -> Deal:
     deal.refresh_from_db()
     _history(deal, actor=actor, action="extended", from_state=deal.state, data={"days": days, "reason": reason})
     return deal
+
+
+def deals_remind(*, now=None) -> int:
+    """Announce (``deal.expiring``) the end of protection of approved deals within their partner
+    type's reminder days, once per protection: the conditional UPDATE on ``reminded_at`` claims
+    each deal, so a second run announces nothing again; an extension announces anew."""
+    now = now or timezone.now()
+    reminders = dict(DealProtection.objects.values_list("partner_type", "reminder_days"))
+    longest = max([*reminders.values(), DEFAULT_REMINDER_DAYS])
+    due = Deal.objects.filter(
+        state=State.APPROVED, protected_until__gt=now, protected_until__lte=now + timedelta(days=longest)
+    ).filter(Q(reminded_at__isnull=True) | Q(reminded_at__lt=F("extended_at")))
+    announced = 0
+    for deal in due.select_related("partner").order_by("pk"):
+        if deal.protected_until > now + timedelta(days=reminders.get(deal.partner.type, DEFAULT_REMINDER_DAYS)):
+            continue
+        with transaction.atomic():
+            claimed = Deal.objects.filter(pk=deal.pk, reminded_at=deal.reminded_at).update(reminded_at=now)
+            if not claimed:
+                continue
+            deal.reminded_at = now
+            deal_changed(
+                deal=deal,
+                actor=None,
+                type="deal.expiring",
+                message=f"Deal protection ends {deal.protected_until:%Y-%m-%d}",
+            )
+            announced += 1
+    return announced
 
 
 def deals_expire(*, now=None) -> int:

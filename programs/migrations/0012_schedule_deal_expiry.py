@@ -1,8 +1,9 @@
-"""Every hour, expire deal registrations whose protection or expected close date has passed."""
+"""Every hour, announce deal protections that end soon and expire those that have ended."""
 
 from django.db import migrations
 
 NAME = "Expire deal registrations past their protection (deals expire)"
+REMIND = "Announce deal protections that end soon (deals remind)"
 
 
 def schedule(apps, schema_editor):
@@ -12,10 +13,11 @@ def schedule(apps, schema_editor):
         minute="20", hour="*", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
     )
     PeriodicTask.objects.get_or_create(name=NAME, defaults={"task": "programs.deals.deals_expire", "crontab": hourly})
+    PeriodicTask.objects.get_or_create(name=REMIND, defaults={"task": "programs.deals.deals_remind", "crontab": hourly})
 
 
 def unschedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name__in=[NAME, REMIND]).delete()
 
 
 class Migration(migrations.Migration):

@@ -20,6 +20,7 @@ from programs.deals.services import (
     deal_reject,
     deal_update,
     deals_expire,
+    deals_remind,
 )
 from tests.partners.factories import PartnerFactory
 
@@ -282,3 +283,25 @@ def test_the_expiry_job_expires_what_is_no_longer_protected_once_whatever_the_ru
         live.pk: "approved",
     }
     assert DealHistory.objects.filter(action="expired").count() == 2
+
+
+def test_the_end_of_protection_is_announced_once_within_the_reminder_days(alpha, bravo, manager):
+    from partners.outbox.models import Event
+
+    # given: sales deals are reminded 14 days ahead; one ends in 10 days, one in 40
+    DealProtection.objects.create(partner_type="sales", days=90, reminder_days=14)
+    soon = deal_approve(deal_id=_register(alpha).pk, actor=manager)
+    Deal.objects.filter(pk=soon.pk).update(protected_until=timezone.now() + timedelta(days=10))
+    far = deal_approve(deal_id=_register(bravo, customer_domain="far.com", customer_company="Far").pk, actor=manager)
+    Deal.objects.filter(pk=far.pk).update(protected_until=timezone.now() + timedelta(days=40))
+    # when: the job runs twice
+    assert (deals_remind(), deals_remind()) == (1, 0)
+    # then
+    expiring = Event.objects.filter(type="deal.expiring")
+    assert list(expiring.values_list("object_id", flat=True)) == [str(soon.pk)]
+    # and an extension is announced again when its new end comes near
+    extended = deal_extend(deal_id=soon.pk, actor=manager, reason="Budget delayed")
+    Deal.objects.filter(pk=soon.pk).update(protected_until=timezone.now() + timedelta(days=5))
+    assert extended.extended_at is not None
+    assert deals_remind() == 1
+    assert expiring.count() == 2
