@@ -1,3 +1,4 @@
 """Django's admin autodiscovery imports ``<app>.admin``; each slice registers its own models."""
 
+import programs.deals.admin
 import programs.strategies.admin  # noqa: F401

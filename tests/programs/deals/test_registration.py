@@ -142,7 +142,7 @@ def test_the_same_partner_may_register_its_own_customer_again(alpha):
 
 def test_approval_protects_for_the_partner_types_days_and_first_registered_wins(alpha, bravo, manager):
     # given: alpha first, bravo second, sales partners protected 30 days
-    DealProtection.objects.create(partner_type="sales", days=30)
+    DealProtection.objects.filter(partner_type="sales").update(days=30)
     first, second = _register(alpha), _register(bravo)
     now = timezone.now()
     # when: approving the second without a reason is refused; with one it is approved
@@ -289,7 +289,7 @@ def test_the_end_of_protection_is_announced_once_within_the_reminder_days(alpha,
     from partners.outbox.models import Event
 
     # given: sales deals are reminded 14 days ahead; one ends in 10 days, one in 40
-    DealProtection.objects.create(partner_type="sales", days=90, reminder_days=14)
+    DealProtection.objects.filter(partner_type="sales").update(days=90, reminder_days=14)
     soon = deal_approve(deal_id=_register(alpha).pk, actor=manager)
     Deal.objects.filter(pk=soon.pk).update(protected_until=timezone.now() + timedelta(days=10))
     far = deal_approve(deal_id=_register(bravo, customer_domain="far.com", customer_company="Far").pk, actor=manager)
@@ -305,3 +305,36 @@ def test_the_end_of_protection_is_announced_once_within_the_reminder_days(alpha,
     assert extended.extended_at is not None
     assert deals_remind() == 1
     assert expiring.count() == 2
+
+
+def test_each_partner_type_has_protection_days_that_admins_can_change(alpha, manager):
+    # given: the defaults the migration sets, changed for sales
+    assert set(DealProtection.objects.values_list("partner_type", flat=True)) == {
+        "business", "financial", "technology", "sales", "channel", "support",
+    }  # fmt: skip
+    DealProtection.objects.filter(partner_type="sales").update(days=45)
+    now = timezone.now()
+    # when
+    deal = deal_approve(deal_id=_register(alpha).pk, actor=manager, now=now)
+    # then
+    assert deal.protected_until == now + timedelta(days=45)
+
+
+def test_admins_read_deals_with_their_conflicts_and_history_and_edit_protection_days(client, admin_user, alpha, bravo):
+    # given
+    _register(alpha)
+    second = _register(bravo)
+    client.force_login(admin_user)
+    # when
+    listing = client.get("/admin/programs/deal/")
+    page = client.get(f"/admin/programs/deal/{second.pk}/change/")
+    protection = DealProtection.objects.get(partner_type="sales")
+    edited = client.post(
+        f"/admin/programs/dealprotection/{protection.pk}/change/",
+        {"partner_type": "sales", "days": 30, "reminder_days": 7},
+    )
+    # then
+    assert listing.status_code == 200 and b"Acme Inc." in listing.content
+    assert page.status_code == 200 and b"registered" in page.content
+    assert edited.status_code == 302
+    assert DealProtection.objects.filter(partner_type="sales", days=30, reminder_days=7).exists()
