@@ -18,6 +18,7 @@ from partners.notifications import api as notifications_api
 from partners.records.api import register as register_records
 from partners.webhooks.api import register as register_webhooks
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
+from programs.deals.api import register as register_deals
 from programs.strategies.api import register as register_strategies
 
 router = DefaultRouter(trailing_slash=True)
@@ -33,6 +34,7 @@ register_imports(router)
 notifications_api.register(router)
 register_webhooks(router)
 register_strategies(router)
+register_deals(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

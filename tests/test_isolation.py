@@ -20,6 +20,8 @@ from partners.outbox.services import event_record
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
 from partners.webhooks.models import WebhookDelivery, WebhookSubscription
+from programs.deals.models import Deal
+from programs.deals.services import deal_register
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
@@ -106,6 +108,14 @@ def two_partners(settings, tmp_path):
     delivery = WebhookDelivery.objects.create(subscription=hook, event=event, object_key="b", state="failed")
     ids = [bravo.pk, contact.pk, outcome.pk, run.pk, bravo_user.pk, invitation.pk, *(record.pk for record in records)]
     ids += [hook.pk, delivery.pk]
+    bravo.status = "active"
+    bravo.save(update_fields=["status"])
+    deal = deal_register(
+        partner_id=bravo.pk, actor=None, customer_company=f"Customer {SECRET}",
+        customer_domain="bravo-customer.example", amount=1, currency="EUR", expected_close_on=date(2099, 1, 1),
+        notes=SECRET,
+    )  # fmt: skip
+    ids += [deal.pk]
     notification = Notification.objects.create(
         user=bravo_user, event_uid=event.uid, event_type="outcome.created", category="requests",
         delivery="immediately", partner_id=bravo.pk, title=f"Request {SECRET}", link="/partner/",
@@ -214,6 +224,7 @@ def _bravo_state(bravo) -> tuple:
         PartnerUser.objects.filter(partner=bravo).count(),
         list(WebhookSubscription.objects.filter(partner=bravo).values_list("description", "secret", "paused_at")),
         list(WebhookDelivery.objects.filter(subscription__partner=bravo).values_list("state", "next_attempt_at")),
+        list(Deal.objects.filter(partner=bravo).values_list("state", "stage", "expected_close_on")),
     )
 
 

@@ -9,12 +9,14 @@ import pytest
 
 from partners.imports.models import Import, ImportFile
 from partners.invitations.models import Invitation
+from partners.models import Partner
 from partners.notifications.models import EmailBounce, Notification
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create, contact_add
 from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
+from programs.deals.services import deal_register
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from tests.partners.factories import PartnerFactory
 
@@ -66,6 +68,11 @@ def every_list_has_rows(admin_user, manager):
         delimiter=",", header=["name"], rows=1, created_by=admin_user,
     )  # fmt: skip
     Import.objects.create(file=stored, kind="partners", created_by=admin_user)
+    Partner.objects.filter(pk=partner.pk).update(status="active")
+    deal_register(
+        partner_id=partner.pk, actor=None, customer_company="Acme", customer_domain="acme.example", amount=1,
+        currency="EUR", expected_close_on=date(2099, 1, 1),
+    )  # fmt: skip
 
 
 def _parameters(viewset) -> list[str]:
