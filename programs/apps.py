@@ -12,6 +12,7 @@ class ProgramsConfig(AppConfig):
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
         from partners.panels import register_partner_home_panel, register_partner_panel
+        from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
@@ -26,6 +27,7 @@ class ProgramsConfig(AppConfig):
         register_event_type("run.finished", "A strategy run ended (succeeded, failed or cancelled), with its counts.")
         for name, description in DEAL_EVENT_TYPES.items():
             register_event_type(name, description)
+        deal_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)
 

@@ -56,6 +56,9 @@ class Category:
     describe: Describer
     # the user who made the change hears about it too (a run one started is worth a message)
     notify_actor: bool = False
+    # every event of these types addresses its partner's organisation, so the fan-out reads the
+    # organisation's logins for them (otherwise only for events whose data says audience "partner")
+    to_organisation: bool = False
 
 
 _CATEGORIES: dict[str, Category] = {}
@@ -79,7 +82,7 @@ def categories_for(*, is_staff: bool) -> list[Category]:
     return [category for category in _CATEGORIES.values() if category.audience == audience]
 
 
-def _path(name: str, *args) -> str:
+def page_link(name: str, *args) -> str:
     try:
         return reverse(name, args=args)
     except NoReverseMatch:  # a page of an app not installed here: the notification has no link
@@ -114,7 +117,7 @@ def _describe_request(event, batch: Batch) -> Message:
     return Message(
         title=f"Request: {data.get('title') or 'your partner manager needs something'}",
         body=f"Your partner manager asks {batch.partner_name(event.partner_id)} for this.{due}",
-        link=_path("selfservice:home"),
+        link=page_link("selfservice:home"),
     )
 
 
@@ -131,7 +134,7 @@ def _describe_invitation(event, batch: Batch) -> Message:
     return Message(
         title=f"{data.get('email') or 'Someone'} accepted your invitation",
         body=f"They now have a login{where} with the role {str(data.get('role') or '').replace('_', ' ')}.",
-        link=_path("selfservice:users") if event.partner_id else "",
+        link=page_link("selfservice:users") if event.partner_id else "",
     )
 
 
@@ -154,7 +157,7 @@ def _describe_outcome(event, batch: Batch) -> Message:
     return Message(
         title=f"New {kind} for {batch.partner_name(event.partner_id)}: {data.get('title') or ''}".rstrip(": "),
         body=f"A strategy concluded this about a partner you look after.{due}",
-        link=_path("inbox"),
+        link=page_link("inbox"),
     )
 
 
@@ -177,7 +180,7 @@ def _describe_run(event, batch: Batch) -> Message:
     return Message(
         title=f"{what} of {name} {data.get('status') or 'finished'}",
         body=(counts[:1].upper() + counts[1:] + ".") if counts else "",
-        link=_path("run-detail", event.object_id) if str(event.object_id).isdigit() else "",
+        link=page_link("run-detail", event.object_id) if str(event.object_id).isdigit() else "",
     )
 
 
@@ -190,7 +193,7 @@ def _owned_partner_activity(events, batch: Batch):
 
 def _describe_activity(event, batch: Batch) -> Message:
     data, name = event.data, batch.partner_name(event.partner_id)
-    link = _path("partner-detail", event.partner_id) if event.partner_id else ""
+    link = page_link("partner-detail", event.partner_id) if event.partner_id else ""
     if event.type == "document.uploaded":
         who = " by the partner" if data.get("by_partner") else ""
         return Message(

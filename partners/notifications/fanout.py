@@ -128,8 +128,14 @@ def _batch_for(events: list) -> Batch:
                 "pk", "name", "owner_id", "status"
             )
         }
+    organisation_types = {
+        event_type for category in categories() if category.to_organisation for event_type in category.event_types
+    }
     addressed = {
-        event.partner_id for event in events if event.partner_id is not None and event.data.get("audience") == "partner"
+        event.partner_id
+        for event in events
+        if event.partner_id is not None
+        and (event.type in organisation_types or event.data.get("audience") == "partner")
     }
     if addressed:
         for partner_id, user_id in PartnerUser.objects.filter(

@@ -28,11 +28,12 @@ PARTNER_EVENT_PATTERNS = (
     "invitation.accepted",
     "user.deactivated",
     "outcome.*",
+    "deal.*",
 )
 PARTNER_AUDIENCE_PATTERNS = ("outcome.*",)
 # payload keys only staff may read (who owns the partner, who a task is assigned to, who started
-# a run, a rule's evidence)
-STAFF_ONLY_KEYS = frozenset({"partner_owner", "assignee", "started_by", "evidence", "owner"})
+# a run, a rule's evidence, the other partners' registrations a deal overlaps)
+STAFF_ONLY_KEYS = frozenset({"partner_owner", "assignee", "started_by", "evidence", "owner", "conflicts"})
 
 
 def register_test_event_type() -> None:

@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from partners.notifications.categories import categories_for
 from partners.notifications.models import EmailBounce, Notification, NotificationPreference, NotificationSchedule
 from tests.factories import UserFactory
 from tests.notifications.helpers import partner_login
@@ -108,13 +109,16 @@ def test_preferences_read_and_written_by_their_owner(api_client):
         {"categories": {"invitations": "off"}, "time_zone": "America/New_York", "digest_hour": 7},
         format="json",
     )
-    # then: a partner login has the partner categories only
-    assert before["categories"] == {"requests": "immediately", "invitations": "immediately"}
-    assert [row["code"] for row in before["available"]] == ["requests", "invitations"]
+    # then: a partner login has the partner categories only, each at its default
+    partner_categories = {category.code: category.default for category in categories_for(is_staff=False)}
+    assert {"requests", "invitations"} <= set(partner_categories)
+    assert not {"runs", "outcomes", "imports"} & set(partner_categories)
+    assert before["categories"] == partner_categories
+    assert [row["code"] for row in before["available"]] == list(partner_categories)
     assert before["digest_hour"] == 8 and before["time_zone"] == "UTC"
     assert patched.status_code == 200
-    assert patched.json()["categories"] == {"requests": "digest", "invitations": "immediately"}
-    assert put.json()["categories"] == {"requests": "immediately", "invitations": "off"}
+    assert patched.json()["categories"] == {**partner_categories, "requests": "digest"}
+    assert put.json()["categories"] == {**partner_categories, "invitations": "off"}
     assert (put.json()["time_zone"], put.json()["digest_hour"]) == ("America/New_York", 7)
     assert NotificationSchedule.objects.get(user=user).time_zone == "America/New_York"
 

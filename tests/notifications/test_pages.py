@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from partners.notifications.categories import categories_for
 from partners.notifications.models import Notification, NotificationPreference, NotificationSchedule
 from tests.factories import UserFactory
 from tests.notifications.helpers import partner_login
@@ -163,6 +164,7 @@ def test_the_preferences_page_shows_the_users_categories_and_saves_them(client):
     saved = client.post(
         "/partner/notifications/preferences/",
         {
+            **{f"category_{category.code}": category.default for category in categories_for(is_staff=False)},
             "category_requests": "digest",
             "category_invitations": "off",
             "digest_hour": "7",
@@ -174,10 +176,8 @@ def test_the_preferences_page_shows_the_users_categories_and_saves_them(client):
     assert "Requests from your partner manager" in body and "Accepted invitations" in body
     assert "Finished strategy runs" not in body
     assert saved.status_code == 302
-    assert dict(NotificationPreference.objects.filter(user=user).values_list("category", "delivery")) == {
-        "requests": "digest",
-        "invitations": "off",
-    }
+    saved_choices = dict(NotificationPreference.objects.filter(user=user).values_list("category", "delivery"))
+    assert (saved_choices["requests"], saved_choices["invitations"]) == ("digest", "off")
     schedule = NotificationSchedule.objects.get(user=user)
     assert (schedule.digest_hour, schedule.time_zone) == (7, "Europe/Berlin")
 

@@ -136,6 +136,7 @@ def test_a_partner_subscription_reads_no_staff_only_keys_and_staff_read_them_all
             "started_by": 6,
             "owner": 7,
             "evidence": {"days": 3},
+            "conflicts": [8],
             "changes": {"owner": {"from": 1, "to": 2}, "name": {"from": "a", "to": "b"}},
         },
     )
