@@ -17,7 +17,10 @@ from partners.querysets import partner_id_of
 from partners.roles import Role, can_change_partner, role_of
 from prm.api import ScopedViewSet
 from prm.errors import FieldErrors
+from prm.filters import filter_parameters
+from prm.pagination import CursorPagination
 from programs.deals import selectors, services
+from programs.deals.filters import DealFilterSet
 from programs.deals.models import Deal
 
 NOT_FOUND = OpenApiResponse(description="No such deal among those the caller may read.")
@@ -98,6 +101,7 @@ class DealCloseSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
+    list=extend_schema(parameters=filter_parameters(DealFilterSet)),
     retrieve=extend_schema(responses={200: DealSerializer, 404: NOT_FOUND}),
     create=extend_schema(
         request=DealCreateSerializer,
@@ -106,8 +110,15 @@ class DealCloseSerializer(serializers.Serializer):
     partial_update=extend_schema(request=DealUpdateSerializer, responses={200: DealSerializer, 404: NOT_FOUND}),
 )
 class DealViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """Deal registrations. The list takes DealFilterSet's filters (shared with the deal pages and
+    their CSV export), ``?ordering=``, and page numbers or a ``?cursor=`` walk (by id unless an
+    ordering is given)."""
+
     serializer_class = DealSerializer
     permission_classes = [DealPermission]
+    filterset_class = DealFilterSet
+    pagination_class = CursorPagination
+    walk_ordering = ("id",)
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def scoped_queryset(self):
