@@ -1,6 +1,16 @@
-"""How partners are managed; each area lives in its own sub-package (strategies/, deals/)."""
+"""How partners are managed; each area lives in its own sub-package (strategies/, deals/, leads/)."""
 
 from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection  # noqa: F401
+from programs.leads.models import (  # noqa: F401
+    Lead,
+    LeadCountryRegion,
+    LeadCredit,
+    LeadOffer,
+    LeadPolicy,
+    LeadRouting,
+    LeadRoutingRule,
+    LeadWeight,
+)
 from programs.strategies.models import (  # noqa: F401
     HealthScore,
     Outcome,
