@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Max, Q
+from django.utils import timezone
 
 from partners.models import Activity, Partner
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.reference import reference
-from programs.strategies.rules.base import AgreementFact, DocumentFact, MetricFact, PartnerFacts
+from programs.deals.models import Deal
+from programs.leads.models import LeadOffer
+from programs.strategies.rules.base import (
+    AgreementFact,
+    DealFact,
+    DocumentFact,
+    LeadOfferFact,
+    MetricFact,
+    PartnerFacts,
+)
 
 METRIC_HISTORY_DAYS = 730  # the longest window a metric_threshold rule may look back
 
@@ -29,8 +39,41 @@ def _ancestors(codes: Sequence[str], parents: dict[str, str | None]) -> tuple[st
     return tuple(found)
 
 
+def _deal_facts(ids: list[int], today: date) -> tuple[dict[int, list[DealFact]], dict[int, date]]:
+    """Each partner's deals registered or closed within the metric history, and the day of its
+    newest registration whenever it was (days since the last deal): two queries."""
+    since = today - timedelta(days=METRIC_HISTORY_DAYS)
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    deals: dict[int, list[DealFact]] = defaultdict(list)
+    for pk, partner_id, state, created_at, closed_on, closed_amount, currency in (
+        Deal.objects.filter(partner_id__in=ids)
+        .filter(Q(created_at__gte=start) | Q(closed_on__gte=since))
+        .values_list("pk", "partner_id", "state", "created_at", "closed_on", "closed_amount", "currency")
+    ):
+        amount = float(closed_amount) if closed_amount is not None else None
+        deals[partner_id].append(DealFact(pk, state, timezone.localdate(created_at), closed_on, amount, currency))
+    last = dict(
+        Deal.objects.filter(partner_id__in=ids)
+        .values("partner_id")
+        .annotate(last=Max("created_at"))
+        .values_list("partner_id", "last")
+    )
+    return deals, {partner_id: timezone.localdate(moment) for partner_id, moment in last.items()}
+
+
+def _lead_offer_facts(ids: list[int], today: date) -> dict[int, list[LeadOfferFact]]:
+    """The leads offered to each partner within the metric history, with how each offer ended."""
+    start = timezone.make_aware(datetime.combine(today - timedelta(days=METRIC_HISTORY_DAYS), time.min))
+    offers: dict[int, list[LeadOfferFact]] = defaultdict(list)
+    for lead_id, partner_id, offered_at, outcome in LeadOffer.objects.filter(
+        partner_id__in=ids, offered_at__gte=start
+    ).values_list("lead_id", "partner_id", "offered_at", "outcome"):
+        offers[partner_id].append(LeadOfferFact(lead_id, timezone.localdate(offered_at), outcome))
+    return offers
+
+
 def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, PartnerFacts]:
-    """Facts for each partner id; six queries for any number of partners."""
+    """Facts for each partner id; nine queries for any number of partners."""
     ids = list(partner_ids)
     parents = reference().parents
     reviews: dict[int, dict[str, date]] = defaultdict(dict)
@@ -68,6 +111,8 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
         .annotate(started=Max("created_at"))
         .values_list("partner_id", "started")
     )
+    deals, last_deal_on = _deal_facts(ids, today)
+    lead_offers = _lead_offer_facts(ids, today)
     facts = {}
     for row in Partner.objects.filter(pk__in=ids).values(
         "id", "name", "type", "status", "engagement", "country", "regions", "verticals", "owner_id",
@@ -93,5 +138,8 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
             documents=tuple(documents.get(pid, ())),
             metrics=tuple(metrics.get(pid, ())),
             today=today,
+            deals=tuple(deals.get(pid, ())),
+            last_deal_on=last_deal_on.get(pid),
+            lead_offers=tuple(lead_offers.get(pid, ())),
         )
     return facts

@@ -2,7 +2,14 @@
 
 from datetime import date, timedelta
 
-from programs.strategies.rules.base import AgreementFact, DocumentFact, MetricFact, PartnerFacts
+from programs.strategies.rules.base import (
+    AgreementFact,
+    DealFact,
+    DocumentFact,
+    LeadOfferFact,
+    MetricFact,
+    PartnerFacts,
+)
 
 TODAY = date(2025, 6, 30)
 
@@ -50,3 +57,14 @@ def document(id=1, kind="kyc", issued_on=None, expires_on=None) -> DocumentFact:
 
 def metric(key="sla_compliance_pct", value=99.0, end_days_ago=5, length=30) -> MetricFact:
     return MetricFact(key, ago(end_days_ago + length), ago(end_days_ago), value)
+
+
+def deal(
+    id=1, state="submitted", registered_days_ago=30, closed_days_ago=None, amount=None, currency="USD"
+) -> DealFact:
+    closed_on = ago(closed_days_ago) if closed_days_ago is not None else None
+    return DealFact(id, state, ago(registered_days_ago), closed_on, amount, currency)
+
+
+def offer(lead_id=1, outcome="accepted", offered_days_ago=10) -> LeadOfferFact:
+    return LeadOfferFact(lead_id, ago(offered_days_ago), outcome)

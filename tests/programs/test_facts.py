@@ -1,15 +1,17 @@
 """The metrics layer reads a batch of partners in a fixed number of queries."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from partners.models import Activity, Partner
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.reference import reference
+from programs.deals.models import Deal
 from programs.strategies.facts import partner_facts
 from tests.partners.factories import PartnerFactory
 
@@ -37,7 +39,19 @@ def _partners_with_records(count: int) -> list[int]:
     BusinessReview.objects.bulk_create(
         BusinessReview(partner_id=pk, kind="business_review", held_on=TODAY - timedelta(days=100)) for pk in ids
     )
+    Deal.objects.bulk_create(_deal(pk, created_days_ago=days) for pk in ids for days in (20, 1000))
     return ids
+
+
+def _deal(partner_id, *, created_days_ago, state="submitted", closed_days_ago=None, closed_amount=None) -> Deal:
+    created = timezone.make_aware(datetime.combine(TODAY - timedelta(days=created_days_ago), time(12)))
+    return Deal(
+        partner_id=partner_id, customer_company="Acme", company_key="acme", customer_domain="acme.com",
+        amount=Decimal("100"), currency="EUR", expected_close_on=TODAY, state=state, created_at=created,
+        protected_until=created if state == "approved" else None,
+        closed_on=TODAY - timedelta(days=closed_days_ago) if closed_days_ago is not None else None,
+        closed_amount=closed_amount,
+    )  # fmt: skip
 
 
 def _queries(ids) -> int:
@@ -52,7 +66,7 @@ def test_the_query_count_is_the_same_for_10_and_500_partners():
     reference()  # the regions come from the cache, warm in production
     small, large = _partners_with_records(10), _partners_with_records(500)
     # when / then
-    assert _queries(small) == _queries(large) <= 6
+    assert _queries(small) == _queries(large) <= 9
 
 
 def test_facts_carry_what_the_rules_need():
@@ -76,3 +90,32 @@ def test_facts_carry_what_the_rules_need():
     assert facts.onboarding_started_on is not None
     assert [(m.key, m.value) for m in facts.metrics] == [("sla_compliance_pct", 93.5)]
     assert facts.today == TODAY
+
+
+def test_facts_carry_the_partners_deals_of_the_history_window_and_its_newest_registration():
+    # given: one deal won recently, one lost two years and more ago but registered long before, one
+    # only registered long ago
+    partner, quiet, other = PartnerFactory(), PartnerFactory(), PartnerFactory()
+    won = _deal(partner.pk, created_days_ago=50, state="won", closed_days_ago=5, closed_amount=Decimal("1234.50"))
+    Deal.objects.bulk_create(
+        [
+            won,
+            _deal(partner.pk, created_days_ago=900, state="lost", closed_days_ago=800),
+            _deal(quiet.pk, created_days_ago=1000),
+            _deal(other.pk, created_days_ago=3),
+        ]
+    )
+    # when
+    facts = partner_facts(partner_ids=[partner.pk, quiet.pk], today=TODAY)
+    # then: what happened within the history counts; the newest registration is known however old
+    (fact,) = facts[partner.pk].deals
+    assert (fact.state, fact.closed_on, fact.closed_amount, fact.currency) == (
+        "won",
+        TODAY - timedelta(5),
+        1234.5,
+        "EUR",
+    )
+    assert fact.registered_on == TODAY - timedelta(days=50)
+    assert facts[partner.pk].last_deal_on == TODAY - timedelta(days=50)
+    assert facts[quiet.pk].deals == ()
+    assert facts[quiet.pk].last_deal_on == TODAY - timedelta(days=1000)

@@ -26,6 +26,7 @@ KINDS = {
     "inactivity",
     "metric_threshold",
     "onboarding_deadline",
+    "pipeline_metric",
     "review_cadence",
 }
 

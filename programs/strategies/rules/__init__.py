@@ -11,13 +11,16 @@ from programs.strategies.rules import (  # noqa: F401  (each module registers it
     inactivity,
     metric_threshold,
     onboarding_deadline,
+    pipeline_metric,
     review_cadence,
 )
 from programs.strategies.rules.base import (
     RULES,
     AgreementFact,
+    DealFact,
     DocumentFact,
     InvalidRuleError,
+    LeadOfferFact,
     MetricFact,
     OutcomeDraft,
     OutcomeKind,
@@ -34,8 +37,10 @@ from programs.strategies.rules.specs import build_rule, build_rules, parse_scope
 __all__ = [
     "RULES",
     "AgreementFact",
+    "DealFact",
     "DocumentFact",
     "InvalidRuleError",
+    "LeadOfferFact",
     "MetricFact",
     "OutcomeDraft",
     "OutcomeKind",

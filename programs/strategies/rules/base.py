@@ -48,6 +48,29 @@ class MetricFact:
 
 
 @dataclass(frozen=True)
+class DealFact:
+    """A deal registration: when it was registered, its state, and when and for how much it closed
+    (``closed_on`` and ``closed_amount`` only for won and lost deals)."""
+
+    id: int
+    state: str
+    registered_on: date
+    closed_on: date | None
+    closed_amount: float | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class LeadOfferFact:
+    """A lead offered to the partner and how the offer ended: accepted, declined, breached (the
+    SLA ran out) or open."""
+
+    lead_id: int
+    offered_on: date
+    outcome: str
+
+
+@dataclass(frozen=True)
 class PartnerFacts:
     """What the rules may know about one partner on ``today``.
 
@@ -72,6 +95,9 @@ class PartnerFacts:
     documents: tuple[DocumentFact, ...]
     metrics: tuple[MetricFact, ...]
     today: date
+    deals: tuple[DealFact, ...] = ()
+    last_deal_on: date | None = None  # the newest registration, however old
+    lead_offers: tuple[LeadOfferFact, ...] = ()
 
     def days_since(self, day: date) -> int:
         return (self.today - day).days

@@ -65,7 +65,7 @@ def test_the_owner_is_told_at_once_that_a_registration_waits_with_its_overlaps(
     assert (row.user_id, row.partner_id) == (owner.pk, alpha.pk)
     assert row.title == "Alpha registered Acme Inc."
     assert "25,000.00 EUR, expected to close on " in row.body and "It overlaps 1 other registration." in row.body
-    # link: asserted once the deal pages are wired (deal-detail)
+    assert str(Event.objects.get(uid=row.event_uid).object_id) == str(deal.pk)
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert not Notification.objects.filter(user=amy).exists()
 
