@@ -14,6 +14,7 @@ class ProgramsConfig(AppConfig):
         from partners.panels import register_partner_home_panel, register_partner_panel
         from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
+        from programs.leads.events import register as register_lead_events
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
@@ -27,6 +28,7 @@ class ProgramsConfig(AppConfig):
         register_event_type("run.finished", "A strategy run ended (succeeded, failed or cancelled), with its counts.")
         for name, description in DEAL_EVENT_TYPES.items():
             register_event_type(name, description)
+        register_lead_events()
         deal_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)

@@ -1,0 +1,429 @@
+"""Writes of leads: create (routed in the same transaction), route, accept, decline, assign from
+the manual queue, close, and the SLA job that moves unanswered offers on.
+
+Concurrency: every write locks the lead's row first. Routing then takes one transaction-level
+advisory lock, so the round robin's credits and every partner's open-lead count are read and
+written by one router at a time: capacity holds exactly and the shares stay true. A lead is never
+offered twice to one partner (a unique constraint backs the router's exclusion), and has at most
+one pending offer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+from django_countries import countries
+
+from partners.models import Partner
+from partners.reference import reference
+from prm.broker import enqueue_on_commit
+from prm.errors import Conflict, FieldErrors, NotFound
+from programs.leads.events import lead_event
+from programs.leads.models import (
+    Lead,
+    LeadCountryRegion,
+    LeadCredit,
+    LeadOffer,
+    LeadPolicy,
+    LeadRouting,
+    LeadRoutingRule,
+    LeadWeight,
+)
+from programs.leads.routing import LeadFacts, PartnerFacts, RuleSpec, route
+
+Status = Lead.Status
+Outcome = LeadOffer.Outcome
+DEFAULT_CAPACITY = 20
+DEFAULT_RESPOND_HOURS = 48
+DEFAULT_WEIGHT = 1
+ROUTING_LOCK = 0x6C656164726F7574  # "leadrout": one router at a time (pg_advisory_xact_lock key)
+WAITING_GRACE = timedelta(minutes=2)  # a lead waiting this long for the router is swept up
+
+
+class InvalidLeadTransition(Conflict):
+    code = "invalid_lead_transition"
+
+
+class LeadNotOffered(Conflict):
+    """The lead is not (or no longer) offered to the caller's organisation: re-routed away,
+    declined, accepted already, or never theirs."""
+
+    code = "lead_not_offered_to_you"
+
+
+class LeadOfferExpired(Conflict):
+    code = "lead_offer_expired"
+
+
+class PartnerCannotTakeLeads(Conflict):
+    code = "partner_cannot_take_leads"
+
+
+class LeadOfferedBefore(Conflict):
+    code = "lead_offered_before"
+
+
+def _user(actor):
+    return actor if actor is not None and getattr(actor, "pk", None) else None
+
+
+def lead_fields_errors(
+    *, company: str, country: str, contact_email: str, region: str | None, vertical: str | None, size: str, source: str
+) -> tuple[dict, dict[str, list[str]]]:
+    """The lead's fields in normal form, or the field errors that refuse them."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    clean["company"] = (company or "").strip()
+    if not clean["company"]:
+        errors["company"] = ["Give the prospect's company name."]
+    elif len(clean["company"]) > 200:
+        errors["company"] = ["At most 200 characters."]
+    code = (country or "").strip().upper()
+    if code not in countries:
+        errors["country"] = [f"“{country}” is not an ISO 3166 country code, such as DE or US."]
+    clean["country"] = code
+    email = (contact_email or "").strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["contact_email"] = ["Give a valid e-mail address."]
+    clean["contact_email"] = email[:254]
+    clean["region_id"] = None
+    if region:
+        code = region.strip().upper()
+        if code not in reference().regions:
+            errors["region"] = [f"“{region}” is not a region code."]
+        clean["region_id"] = code
+    elif code in countries:
+        clean["region_id"] = LeadCountryRegion.objects.filter(country=code).values_list("region_id", flat=True).first()
+    clean["vertical_id"] = None
+    if vertical:
+        slug = vertical.strip().lower()
+        if slug not in reference().verticals:
+            errors["vertical"] = [f"“{vertical}” is not a vertical."]
+        clean["vertical_id"] = slug
+    if size and size not in Lead.Size.values:
+        errors["size"] = [f"Use one of {', '.join(Lead.Size.values)}."]
+    clean["size"] = size or ""
+    clean["source"] = (source or "").strip().lower()
+    if len(clean["source"]) > 50:
+        errors["source"] = ["At most 50 characters."]
+    return clean, errors
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    actor,
+    company: str,
+    country: str,
+    contact_name: str = "",
+    contact_email: str = "",
+    region: str | None = None,
+    vertical: str | None = None,
+    size: str = "",
+    source: str = "",
+    notes: str = "",
+    now=None,
+) -> Lead:
+    """Record a lead and route it in the same transaction, so it is offered (or in the manual
+    queue) the moment it exists, with PostgreSQL alone. The region is the given code, else the
+    country's (LeadCountryRegion). FieldErrors for an unknown country, region, vertical or size."""
+    clean, errors = lead_fields_errors(
+        company=company,
+        country=country,
+        contact_email=contact_email,
+        region=region,
+        vertical=vertical,
+        size=size,
+        source=source,
+    )
+    if errors:
+        raise FieldErrors(errors)
+    now = now or timezone.now()
+    lead = Lead.objects.create(
+        **clean,
+        contact_name=(contact_name or "").strip()[:200],
+        notes=(notes or "")[:5000],
+        created_by=_user(actor),
+        created_at=now,
+    )
+    _route(lead, trigger=LeadRouting.Trigger.CREATED, actor=actor, now=now)
+    return lead
+
+
+def _locked(lead_id: int) -> Lead:
+    try:
+        return Lead.objects.select_for_update(of=("self",)).select_related("partner").get(pk=lead_id)
+    except Lead.DoesNotExist:
+        raise NotFound("No such lead.") from None
+
+
+def _region_path(code: str | None) -> tuple[str, ...]:
+    """The region and every region above it, nearest first (DACH → DACH, EMEA, GLOBAL)."""
+    parents, path = reference().parents, []
+    while code and code not in path:
+        path.append(code)
+        code = parents.get(code)
+    return tuple(path)
+
+
+def _candidates() -> list[PartnerFacts]:
+    """Every active partner with its weight, capacity, open leads and credit (four queries)."""
+    weights = dict(LeadWeight.objects.values_list("engagement", "weight"))
+    capacity = dict(LeadPolicy.objects.values_list("partner_type", "capacity"))
+    open_leads = dict(
+        Lead.objects.filter(status__in=Lead.OPEN_STATUSES, partner__isnull=False)
+        .values("partner")
+        .annotate(n=Count("id"))
+        .values_list("partner", "n")
+    )
+    credits = dict(LeadCredit.objects.values_list("partner_id", "credit"))
+    rows = Partner.objects.filter(status=Partner.Status.ACTIVE).values_list(
+        "id", "type", "engagement", "country", "regions", "verticals"
+    )
+    return [
+        PartnerFacts(
+            id=pk,
+            type=kind,
+            engagement=engagement,
+            country=str(country),
+            regions=frozenset(regions),
+            verticals=frozenset(verticals),
+            open_leads=open_leads.get(pk, 0),
+            capacity=capacity.get(kind, DEFAULT_CAPACITY),
+            weight=weights.get(engagement, DEFAULT_WEIGHT),
+            credit=credits.get(pk, 0),
+        )
+        for pk, kind, engagement, country, regions, verticals in rows
+    ]
+
+
+def _respond_by(partner_type: str, now):
+    hours = LeadPolicy.objects.filter(partner_type=partner_type).values_list("respond_hours", flat=True).first()
+    return now + timedelta(hours=hours or DEFAULT_RESPOND_HOURS)
+
+
+def _offer(lead: Lead, *, partner: Partner, routing: LeadRouting | None, actor, now) -> None:
+    """Offer the locked lead to ``partner``: the offer row, the lead's status, ``lead.offered``."""
+    respond_by = _respond_by(partner.type, now)
+    try:
+        with transaction.atomic():
+            LeadOffer.objects.create(lead=lead, partner=partner, routing=routing, offered_at=now, respond_by=respond_by)
+    except IntegrityError as exc:  # the unique constraint: offered to this partner before
+        if "lead_offer_once_per_partner" in str(exc):
+            raise LeadOfferedBefore("This lead was offered to that partner before.") from None
+        raise
+    lead.status, lead.partner = Status.OFFERED, partner
+    lead.offered_at, lead.respond_by = now, respond_by
+    lead.version = F("version") + 1
+    lead.save()
+    lead.refresh_from_db()
+    lead_event(lead=lead, actor=actor, type="lead.offered", partner_id=partner.pk)
+
+
+def _route(lead: Lead, *, trigger: str, actor, now) -> LeadRouting:
+    """Route the locked lead: offer it to the partner the rules and the round robin choose, or
+    put it in the manual queue. Takes the routing lock; records the decision either way."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
+    rules = [
+        RuleSpec(name=rule.name, field=rule.field, required=rule.required, values=tuple(rule.values), id=rule.pk)
+        for rule in LeadRoutingRule.objects.filter(is_active=True).order_by("position", "id")
+    ]
+    facts = LeadFacts(country=str(lead.country), region_path=_region_path(lead.region_id), vertical=lead.vertical_id)
+    offered_before = LeadOffer.objects.filter(lead=lead).values_list("partner_id", flat=True)
+    decision = route(facts, _candidates(), rules, offered_before=list(offered_before))
+    routing = LeadRouting.objects.create(
+        lead=lead,
+        trigger=trigger,
+        chosen_id=decision.chosen,
+        reason=decision.reason[:500],
+        steps=[step.as_json() for step in decision.steps],
+        pool=decision.pool_json(),
+        actor=_user(actor),
+        created_at=now,
+    )
+    if decision.chosen is None:
+        lead.status, lead.partner = Status.MANUAL, None
+        lead.offered_at = lead.respond_by = None
+        lead.version = F("version") + 1
+        lead.save()
+        lead.refresh_from_db()
+        return routing
+    LeadCredit.objects.bulk_create(
+        [LeadCredit(partner_id=pk, credit=credit) for pk, (_, credit) in decision.pool.items()],
+        update_conflicts=True,
+        unique_fields=["partner"],
+        update_fields=["credit"],
+    )
+    _offer(lead, partner=Partner.objects.get(pk=decision.chosen), routing=routing, actor=actor, now=now)
+    return routing
+
+
+@transaction.atomic
+def lead_route(*, lead_id: int, actor=None, now=None) -> Lead:
+    """Route a lead that waits for the router (new or declined); a lead in any other status is
+    returned unchanged, so a task delivered twice routes once."""
+    lead = _locked(lead_id)
+    if lead.status not in Lead.WAITING_STATUSES:
+        return lead
+    _route(lead, trigger=_trigger_of(lead), actor=actor, now=now or timezone.now())
+    return lead
+
+
+def _trigger_of(lead: Lead) -> str:
+    return LeadRouting.Trigger.DECLINED if lead.status == Status.DECLINED else LeadRouting.Trigger.CREATED
+
+
+def _pending_offer(lead: Lead, partner_id: int, now) -> LeadOffer:
+    """The lead's pending offer to ``partner_id``; LeadNotOffered when it is not offered to that
+    partner now, LeadOfferExpired when the time to answer has passed."""
+    if lead.status != Status.OFFERED or lead.partner_id != partner_id:
+        raise LeadNotOffered("This lead is not offered to your organisation.", status="not_offered")
+    offer = LeadOffer.objects.select_for_update().get(lead=lead, partner_id=partner_id, outcome=Outcome.PENDING)
+    if offer.respond_by <= now:
+        raise LeadOfferExpired(f"The time to answer this offer ended at {offer.respond_by:%Y-%m-%d %H:%M} UTC.")
+    return offer
+
+
+@transaction.atomic
+def lead_accept(*, lead_id: int, partner_id: int, actor, now=None) -> Lead:
+    """The partner accepts the lead offered to it: the lead becomes theirs. LeadNotOffered when it
+    is not offered to them (re-routed away, say), LeadOfferExpired after ``respond_by``."""
+    now = now or timezone.now()
+    lead = _locked(lead_id)
+    offer = _pending_offer(lead, partner_id, now)
+    offer.outcome, offer.responded_at, offer.responded_by = Outcome.ACCEPTED, now, _user(actor)
+    offer.save(update_fields=["outcome", "responded_at", "responded_by"])
+    lead.status, lead.accepted_at = Status.ACCEPTED, now
+    lead.version = F("version") + 1
+    lead.save()
+    lead.refresh_from_db()
+    lead_event(lead=lead, actor=actor, type="lead.accepted", partner_id=partner_id)
+    return lead
+
+
+@transaction.atomic
+def lead_decline(*, lead_id: int, partner_id: int, actor, reason: str, now=None) -> Lead:
+    """The partner declines the lead offered to it, with a reason its manager reads. The lead
+    leaves the partner at once (``declined``) and is routed to the next candidate after commit
+    (the SLA job's sweep routes it if the broker is down); the decliner never sees where it went."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise FieldErrors({"reason": ["Say why you decline this lead; your partner manager reads it."]})
+    now = now or timezone.now()
+    lead = _locked(lead_id)
+    offer = _pending_offer(lead, partner_id, now)
+    offer.outcome, offer.responded_at, offer.responded_by = Outcome.DECLINED, now, _user(actor)
+    offer.reason = reason[:500]
+    offer.save(update_fields=["outcome", "responded_at", "responded_by", "reason"])
+    lead.status, lead.partner = Status.DECLINED, None
+    lead.offered_at = lead.respond_by = None
+    lead.version = F("version") + 1
+    lead.save()
+    lead.refresh_from_db()
+    lead_event(lead=lead, actor=actor, type="lead.declined", partner_id=partner_id, extra={"reason": offer.reason})
+    from programs.leads.tasks import lead_route_task
+
+    enqueue_on_commit(lead_route_task, lead.pk)
+    return lead
+
+
+@transaction.atomic
+def lead_assign_manually(*, lead_id: int, partner_id: int, actor, now=None) -> Lead:
+    """A manager offers a lead from the manual queue to a partner of their choice (an active one
+    never offered this lead before; capacity is the manager's call). Records the decision."""
+    now = now or timezone.now()
+    lead = _locked(lead_id)
+    if lead.status != Status.MANUAL:
+        raise InvalidLeadTransition(
+            f"Only a lead in the manual queue is assigned by hand; this one is {lead.status}.", current=lead.status
+        )
+    partner = Partner.objects.filter(pk=partner_id).first()
+    if partner is None or partner.status != Partner.Status.ACTIVE:
+        raise PartnerCannotTakeLeads("Only an active partner can be offered a lead.")
+    if LeadOffer.objects.filter(lead=lead, partner=partner).exists():
+        raise LeadOfferedBefore("This lead was offered to that partner before.")
+    routing = LeadRouting.objects.create(
+        lead=lead,
+        trigger=LeadRouting.Trigger.MANUAL,
+        chosen=partner,
+        reason="Assigned by hand from the manual queue.",
+        actor=_user(actor),
+        created_at=now,
+    )
+    lead_event(lead=lead, actor=actor, type="lead.assigned", partner_id=partner.pk)
+    _offer(lead, partner=partner, routing=routing, actor=actor, now=now)
+    return lead
+
+
+@transaction.atomic
+def lead_close(*, lead_id: int, actor, converted: bool = False, now=None) -> Lead:
+    """Convert an accepted lead (it became an opportunity) or close a lead that is not finished;
+    a pending offer is withdrawn and the partner loses the lead unless it had accepted it."""
+    now = now or timezone.now()
+    lead = _locked(lead_id)
+    target = Status.CONVERTED if converted else Status.CLOSED
+    if not lead.can_move_to(target):
+        allowed = ", ".join(sorted(Lead.TRANSITIONS[lead.status])) or "none"
+        raise InvalidLeadTransition(
+            f"A lead that is {lead.status} cannot become {target}; allowed: {allowed}.", current=lead.status
+        )
+    LeadOffer.objects.filter(lead=lead, outcome=Outcome.PENDING).update(outcome=Outcome.WITHDRAWN, responded_at=now)
+    if lead.status != Status.ACCEPTED:
+        lead.partner = None
+    lead.status, lead.closed_at = target, now
+    lead.version = F("version") + 1
+    lead.save()
+    lead.refresh_from_db()
+    lead_event(lead=lead, actor=actor, type="lead.closed", partner_id=lead.partner_id)
+    return lead
+
+
+def leads_enforce_sla(*, now=None) -> int:
+    """Move every offer not answered by ``respond_by`` on: the offer is marked breached (the row
+    SLA metrics count), the partner and the lead's managers are told (``lead.rerouted``) and the
+    lead is routed to the next candidate, never back to that partner, or to the manual queue.
+
+    Each lead is claimed in its own transaction with SKIP LOCKED and its condition re-checked
+    under the lock, so a second or concurrent run handles nothing twice. Also routes leads left
+    waiting for the router (a lost task). Returns the number of breaches.
+    """
+    now = now or timezone.now()
+    due = Lead.objects.filter(status=Status.OFFERED, respond_by__lte=now)
+    breached = 0
+    for lead_id in due.order_by("respond_by", "pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            lead = (
+                Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=lead_id, status=Status.OFFERED, respond_by__lte=now)
+                .first()
+            )
+            if lead is None:
+                continue
+            partner_id = lead.partner_id
+            LeadOffer.objects.filter(lead=lead, partner_id=partner_id, outcome=Outcome.PENDING).update(
+                outcome=Outcome.BREACHED, responded_at=now
+            )
+            breach = {"breached_at": now.isoformat()}
+            lead_event(lead=lead, actor=None, type="lead.rerouted", partner_id=partner_id, extra=breach)
+            _route(lead, trigger=LeadRouting.Trigger.BREACHED, actor=None, now=now)
+            breached += 1
+    waiting = Lead.objects.filter(status__in=Lead.WAITING_STATUSES, updated_at__lte=now - WAITING_GRACE)
+    for lead_id in waiting.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            lead = (
+                Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk=lead_id, status__in=Lead.WAITING_STATUSES)
+                .first()
+            )
+            if lead is not None:
+                _route(lead, trigger=_trigger_of(lead), actor=None, now=now)
+    return breached
