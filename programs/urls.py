@@ -4,4 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("programs.strategies.urls")),
+    path("", include("programs.deals.urls")),
+    path("partner/deals/", include("programs.deals.partner_urls")),
 ]

