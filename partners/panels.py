@@ -18,6 +18,7 @@ Panel = Callable[..., dict[str, Any]]
 
 _PARTNER_PAGE: dict[str, Panel] = {}
 _PARTNER_HOME: dict[str, Panel] = {}
+_DASHBOARD: dict[str, Panel] = {}
 
 
 def register_partner_panel(name: str, provider: Panel) -> None:
@@ -29,6 +30,25 @@ def register_partner_panel(name: str, provider: Panel) -> None:
 def register_partner_home_panel(name: str, provider: Panel) -> None:
     """Show ``provider(user=..., partner=...)``'s context on the partner's self-service home."""
     _PARTNER_HOME[name] = provider
+
+
+def register_dashboard_panel(name: str, provider: Panel) -> None:
+    """Show a panel on the manager dashboard: ``provider(user=...)`` returns the context of one
+    panel including its ``template``, or an empty dict to show nothing for this user."""
+    _DASHBOARD[name] = provider
+
+
+def dashboard_panels(*, user) -> list[dict[str, Any]]:
+    """Each dashboard provider's panel for this user (those with something to show), in the order
+    they were registered; the page includes each one's ``template`` with its context."""
+    panels = []
+    for name, provider in _DASHBOARD.items():
+        panel = provider(user=user)
+        if panel:
+            if "template" not in panel:
+                raise ImproperlyConfigured(f"The dashboard panel {name!r} names no template.")
+            panels.append(panel)
+    return panels
 
 
 def partner_panels(*, user, partner) -> dict[str, Any]:

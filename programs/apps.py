@@ -11,9 +11,10 @@ class ProgramsConfig(AppConfig):
         from partners.imports.services import partners_imported
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
-        from partners.panels import register_partner_home_panel, register_partner_panel
+        from partners.panels import register_dashboard_panel, register_partner_home_panel, register_partner_panel
         from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
+        from programs.deals.views.dashboard import pipeline_panel
         from programs.leads.events import register as register_lead_events
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
@@ -21,6 +22,7 @@ class ProgramsConfig(AppConfig):
         partners_imported.connect(_reevaluate_imported, dispatch_uid="programs.reevaluate_imported_partners")
         register_partner_panel("strategies", partner_page_panel)
         register_partner_home_panel("strategies", partner_home_panel)
+        register_dashboard_panel("deals", pipeline_panel)
         register_event_type(
             "outcome.created", "A strategy concluded something about a partner: a task, alert, request…"
         )

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from partners import selectors
 from partners.models import Partner
+from partners.panels import dashboard_panels
 from partners.roles import role_of
 from partners.views.access import (
     WRITER_ROLES,
@@ -99,5 +100,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "by_status": by_status,
             "region_groups": region_groups,
             "chart": chart,
+            "panels": dashboard_panels(user=request.user),
         },
     )

@@ -10,7 +10,7 @@ from django.test import Client
 
 from partners.models import PartnerUser
 from programs.deals.models import Deal
-from programs.deals.services import deal_approve, deal_register
+from programs.deals.services import deal_approve, deal_close, deal_register
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -209,3 +209,23 @@ def test_the_queue_query_count_is_flat(client, django_assert_max_num_queries, ro
     with django_assert_max_num_queries(5):
         response = client.get("/deals/queue/")
     assert response.content.decode().count("Review<span") == rows
+
+
+def test_the_dashboard_shows_the_pipeline(client, alpha, bravo, manager):
+    # given: two open deals in two currencies, one waiting, one won this quarter
+    _register(alpha, "Acme", "acme.com", amount=1000)
+    deal_approve(deal_id=_register(bravo, "Globex", "globex.com", amount=2500, currency="USD").pk, actor=manager)
+    won = deal_approve(deal_id=_register(alpha, "Initech", "initech.com", amount=700).pk, actor=manager)
+    deal_close(deal_id=won.pk, actor=manager, won=True, amount="800")
+    # when
+    body = client.get("/").content.decode()
+    # then
+    assert 'id="pipeline-panel"' in body
+    assert "1,000.00 EUR" in body and "2,500.00 USD" in body  # open, by currency
+    assert "800.00 EUR" in body  # won this quarter, at the amount won
+    assert 'href="/deals/queue/"' in body
+    assert ">Waiting for approval<" in body
+
+
+def test_the_dashboard_pipeline_is_empty_without_deals(client, alpha):
+    assert "No deals registered yet" in client.get("/").content.decode()
