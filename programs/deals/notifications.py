@@ -43,7 +43,7 @@ def _organisation_hears(events, batch: Batch):
 def _describe_for_partner(event, batch: Batch) -> Message:
     data, customer = event.data, _customer(event)
     until = str(data.get("protected_until") or "")[:10]
-    link = page_link("selfservice:deal-detail", event.object_id)
+    link = page_link("partner-deals:deal-detail", event.object_id)
     if event.type == "deal.approved":
         return Message(
             title=f"Deal approved: {customer}",

@@ -66,6 +66,7 @@ def test_the_owner_is_told_at_once_that_a_registration_waits_with_its_overlaps(
     assert row.title == "Alpha registered Acme Inc."
     assert "25,000.00 EUR, expected to close on " in row.body and "It overlaps 1 other registration." in row.body
     assert str(Event.objects.get(uid=row.event_uid).object_id) == str(deal.pk)
+    assert row.link == f"/deals/{deal.pk}/"
     assert [m.to for m in mail.outbox] == [[owner.email]]
     assert not Notification.objects.filter(user=amy).exists()
 
@@ -101,6 +102,7 @@ def test_every_login_of_the_partner_hears_of_the_decision_and_no_other_partner(
         == f"Acme Inc. is protected for Alpha until {until}."
     )
     assert rows.filter(title__startswith="Deal rejected").first().body == "Reason: Globex buys direct"
+    assert rows.filter(title__startswith="Deal approved").first().link == f"/partner/deals/{approved.pk}/"
     assert not Notification.objects.filter(user=bob).exists()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([amy.email, alex.email, amy.email, alex.email])
 
