@@ -19,6 +19,7 @@ from partners.records.api import register as register_records
 from partners.webhooks.api import register as register_webhooks
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
 from programs.deals.api import register as register_deals
+from programs.leads.api import register as register_leads
 from programs.strategies.api import register as register_strategies
 
 router = DefaultRouter(trailing_slash=True)
@@ -35,6 +36,7 @@ notifications_api.register(router)
 register_webhooks(router)
 register_strategies(router)
 register_deals(router)
+register_leads(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

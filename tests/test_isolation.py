@@ -22,6 +22,8 @@ from partners.services import api_token_create
 from partners.webhooks.models import WebhookDelivery, WebhookSubscription
 from programs.deals.models import Deal
 from programs.deals.services import deal_register
+from programs.leads.models import Lead
+from programs.leads.services import lead_assign_manually, lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
@@ -116,6 +118,10 @@ def two_partners(settings, tmp_path):
         notes=SECRET,
     )  # fmt: skip
     ids += [deal.pk]
+    lead = lead_create(actor=None, company=f"Lead {SECRET}", country="DE", notes=SECRET)
+    if lead.partner_id != bravo.pk:  # business partners take no leads by the default rules: assign by hand
+        lead = lead_assign_manually(lead_id=lead.pk, partner_id=bravo.pk, actor=None)
+    ids += [lead.pk]
     notification = Notification.objects.create(
         user=bravo_user, event_uid=event.uid, event_type="outcome.created", category="requests",
         delivery="immediately", partner_id=bravo.pk, title=f"Request {SECRET}", link="/partner/",
@@ -227,6 +233,7 @@ def _bravo_state(bravo) -> tuple:
         list(WebhookSubscription.objects.filter(partner=bravo).values_list("description", "secret", "paused_at")),
         list(WebhookDelivery.objects.filter(subscription__partner=bravo).values_list("state", "next_attempt_at")),
         list(Deal.objects.filter(partner=bravo).values_list("state", "stage", "expected_close_on")),
+        list(Lead.objects.filter(company__contains=SECRET).values_list("status", "partner_id", "version")),
     )
 
 
@@ -260,6 +267,8 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     assert "/partners/export.csv" in found
     imported = Import.objects.get(file__name=f"{SECRET}.csv")  # staff read every import
     assert f"/api/v1/imports/{imported.pk}/" in found
+    lead = Lead.objects.get(company__contains=SECRET)  # staff read every lead
+    assert f"/api/v1/leads/{lead.pk}/" in found
     assert f"/api/v1/imports/{imported.pk}/rows/" in found
     assert f"/api/v1/imports/{imported.pk}/report/" in found
     assert errors == []

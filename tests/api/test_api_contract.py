@@ -17,6 +17,7 @@ from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
 from programs.deals.services import deal_register
+from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from tests.partners.factories import PartnerFactory
 
@@ -73,6 +74,7 @@ def every_list_has_rows(admin_user, manager):
         partner_id=partner.pk, actor=None, customer_company="Acme", customer_domain="acme.example", amount=1,
         currency="EUR", expected_close_on=date(2099, 1, 1),
     )  # fmt: skip
+    lead_create(actor=admin_user, company="Prospect", country="DE")
 
 
 def _parameters(viewset) -> list[str]:
