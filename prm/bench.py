@@ -2,8 +2,9 @@
 export of every partner, each next to its hand-written floor (prm.bench_floors); the six default
 strategies run live by two Celery worker processes; then the manager pages on the data the run
 left (prm.bench_pages), 10,000 outbox events delivered to five webhook receivers
-(prm.bench_webhooks), and a CSV import of 100,000 new partners, dry run then commit, by two
-Celery worker processes (prm.bench_imports).
+(prm.bench_webhooks), a CSV import of 100,000 new partners, dry run then commit, by two
+Celery worker processes (prm.bench_imports), and deal registrations by four clients against
+10,000 and then 1,000,000 existing registrations (prm.bench_deals).
 
 Runs against its own database on the same server (``prm_bench`` for the default 100,000
 partners, ``prm_bench_<N>`` for ``--partners N``), seeded once and reused by later runs, served
@@ -400,6 +401,7 @@ def main(argv: list[str]) -> int:
     subprocess.run([sys.executable, "-m", "prm.bench_webhooks"], cwd=ROOT, env=env, check=True)
     subprocess.run([sys.executable, "-m", "prm.bench_imports", "--rows", str(args.import_rows)], cwd=ROOT, env=env,
                    check=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "prm.bench_deals"], cwd=ROOT, env=env, check=True)
     return 0
 
 
