@@ -184,7 +184,7 @@ def main(argv: list[str]) -> int:
     from partners.models import Partner
 
     _cleanup()  # a run stopped half-way leaves nothing behind for this one
-    token = subprocess.run(  # noqa: S603
+    token = subprocess.run(
         [sys.executable, "manage.py", "api_token", "admin@openprm.local", "--name", "bench deals",
          "--expires-days", "1"],
         cwd=ROOT, check=True, text=True, stdout=subprocess.PIPE,
