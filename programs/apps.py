@@ -8,6 +8,7 @@ class ProgramsConfig(AppConfig):
     def ready(self) -> None:
         # programs builds on partners and plugs into it here; partners never imports programs
         from partners.events import partner_changed
+        from partners.imports.kinds import register_kind
         from partners.imports.services import partners_imported
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
@@ -16,6 +17,7 @@ class ProgramsConfig(AppConfig):
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
         from programs.deals.views.dashboard import pipeline_panel
         from programs.leads.events import register as register_lead_events
+        from programs.leads.imports import LeadImport
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
@@ -31,6 +33,7 @@ class ProgramsConfig(AppConfig):
         for name, description in DEAL_EVENT_TYPES.items():
             register_event_type(name, description)
         register_lead_events()
+        register_kind(LeadImport())  # partners never import programs: the kind is registered from here
         deal_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)

@@ -87,6 +87,8 @@ class Lead(models.Model):
             models.Index(fields=["country", "-created_at"], name="lead_country_recent"),
             models.Index(fields=["source", "-created_at"], name="lead_source_recent"),
             models.Index(fields=["-created_at", "-id"], name="lead_recent"),
+            # an import finds the leads it brought before by their contact's e-mail
+            models.Index(fields=["contact_email"], name="lead_contact_email", condition=~Q(contact_email="")),
             # the SLA job: offers whose time is up
             models.Index(fields=["respond_by"], name="lead_offered_due", condition=Q(status="offered")),
             # the sweep: leads left waiting for the router (the broker was down)

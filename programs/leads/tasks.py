@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from programs.leads.models import Lead
 from programs.leads.services import lead_route, leads_enforce_sla
 
 
@@ -9,6 +10,12 @@ from programs.leads.services import lead_route, leads_enforce_sla
 def lead_route_task(lead_id: int) -> str:
     """Route a lead waiting for the router (after a decline); a lead routed already is left as it is."""
     return lead_route(lead_id=lead_id).status
+
+
+@shared_task(name="programs.leads.leads_route")
+def leads_route_task(lead_ids: list[int]) -> int:
+    """Route imported leads, each in its own transaction; those routed already are left as they are."""
+    return sum(lead_route(lead_id=lead_id).status != Lead.Status.ROUTING for lead_id in lead_ids)
 
 
 @shared_task(name="programs.leads.leads_enforce_sla")

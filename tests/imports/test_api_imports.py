@@ -221,7 +221,7 @@ def _zip() -> bytes:
         ({"kind": "partners", "file": ("empty.csv", b"")}, "file"),
         ({"kind": "partners", "file": ("partners.csv", "zip")}, "file"),
         ({"kind": "partners", "file": ("partners.csv", b"name,type\n")}, "file"),
-        ({"kind": "leads", "file": ("partners.csv", CONTENT)}, "kind"),
+        ({"kind": "no-such-kind", "file": ("partners.csv", CONTENT)}, "kind"),
         ({"file": ("partners.csv", CONTENT)}, "kind"),
         ({"kind": "partners", "file": ("partners.csv", CONTENT), "mapping": "{not json"}, "mapping"),
         ({"kind": "partners", "file": ("partners.csv", CONTENT), "mapping": '["name"]'}, "mapping"),

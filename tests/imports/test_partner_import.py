@@ -701,7 +701,7 @@ def test_import_start_refuses_a_mapping_that_cannot_be_used(manager):
 def test_an_unknown_kind_or_a_bad_file_is_a_field_error(manager):
     # when
     with pytest.raises(FieldErrors) as unknown_kind:
-        import_file_store(upload=SimpleUploadedFile("p.csv", b"name,type\na,b\n"), kind="leads", actor=manager)
+        import_file_store(upload=SimpleUploadedFile("p.csv", b"name,type\na,b\n"), kind="no-such-kind", actor=manager)
     with pytest.raises(FieldErrors) as bad_file:
         import_file_store(upload=SimpleUploadedFile("p.csv", b"PK\x03\x04rest"), kind="partners", actor=manager)
     # then
