@@ -11,7 +11,7 @@ from datetime import datetime
 
 from partners.notifications.categories import PARTNER, STAFF, Batch, Category, Message, register_category
 from partners.notifications.models import Delivery
-from partners.outbox.services import event_record
+from partners.outbox.services import EventDraft, events_record
 from partners.outbox.types import register_event_type
 from programs.leads.models import Lead
 
@@ -44,14 +44,19 @@ def lead_snapshot(lead: Lead) -> dict:
     }
 
 
-def lead_event(*, lead: Lead, actor, type: str, partner_id: int | None, extra: dict | None = None) -> None:
-    """The outbox event of one lead change, in the caller's transaction. ``partner_id`` is the
-    partner the event is about (and addressed to); the snapshot's ``partner`` is that one too, so
-    an event about a partner that lost a lead never names the partner that got it."""
+def lead_event_draft(*, lead: Lead, type: str, partner_id: int | None, extra: dict | None = None) -> EventDraft:
+    """The outbox event of one lead change. ``partner_id`` is the partner the event is about (and
+    addressed to); the snapshot's ``partner`` is that one too, so an event about a partner that
+    lost a lead never names the partner that got it."""
     data = {**lead_snapshot(lead), "partner": partner_id, "created_by": lead.created_by_id, **(extra or {})}
     if partner_id is not None:
         data["audience"] = "partner"
-    event_record(type=type, object_type="lead", object_id=lead.pk, partner_id=partner_id, data=data, actor=actor)
+    return EventDraft(type=type, object_type="lead", object_id=lead.pk, partner_id=partner_id, data=data)
+
+
+def lead_event(*, lead: Lead, actor, type: str, partner_id: int | None, extra: dict | None = None) -> None:
+    """Record one lead change's event in the caller's transaction (lead_event_draft)."""
+    events_record([lead_event_draft(lead=lead, type=type, partner_id=partner_id, extra=extra)], actor=actor)
 
 
 def _when(value) -> str:

@@ -10,20 +10,23 @@ one pending offer.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_countries import countries
 
 from partners.models import Partner
+from partners.outbox.services import events_record
 from partners.reference import reference
 from prm.broker import enqueue_on_commit
 from prm.errors import Conflict, FieldErrors, NotFound
-from programs.leads.events import lead_event
+from programs.leads.events import lead_event, lead_event_draft
 from programs.leads.models import (
     Lead,
     LeadCountryRegion,
@@ -41,8 +44,10 @@ Outcome = LeadOffer.Outcome
 DEFAULT_CAPACITY = 20
 DEFAULT_RESPOND_HOURS = 48
 DEFAULT_WEIGHT = 1
+ROUTE_BATCH = 200  # leads routed in one transaction (an import's, the SLA job's)
 ROUTING_LOCK = 0x6C656164726F7574  # "leadrout": one router at a time (pg_advisory_xact_lock key)
 WAITING_GRACE = timedelta(minutes=2)  # a lead waiting this long for the router is swept up
+SWEEP_MAX = 10000  # waiting leads one run routes; the next run takes the rest
 
 
 class InvalidLeadTransition(Conflict):
@@ -170,7 +175,7 @@ def lead_create(
         created_by=_user(actor),
         created_at=now,
     )
-    _route(lead, trigger=LeadRouting.Trigger.CREATED, actor=actor, now=now)
+    _route_locked([lead], trigger=LeadRouting.Trigger.CREATED, actor=actor, now=now)
     return lead
 
 
@@ -216,21 +221,28 @@ def _region_path(code: str | None) -> tuple[str, ...]:
     return tuple(path)
 
 
-def _candidates() -> list[PartnerFacts]:
-    """Every active partner with its weight, capacity, open leads and credit (four queries)."""
+def _candidates() -> tuple[list[PartnerFacts], dict[str, int]]:
+    """Every active partner with its weight, capacity, open leads and credit (one query, the open
+    leads and credit as subqueries on their indexes), and the hours to respond per partner type."""
     weights = dict(LeadWeight.objects.values_list("engagement", "weight"))
-    capacity = dict(LeadPolicy.objects.values_list("partner_type", "capacity"))
-    open_leads = dict(
-        Lead.objects.filter(status__in=Lead.OPEN_STATUSES, partner__isnull=False)
+    policies = {kind: (capacity, hours) for kind, capacity, hours in LeadPolicy.objects.values_list(
+        "partner_type", "capacity", "respond_hours"
+    )}  # fmt: skip
+    open_leads = (
+        Lead.objects.filter(partner=OuterRef("pk"), status__in=Lead.OPEN_STATUSES)
+        .order_by()
         .values("partner")
         .annotate(n=Count("id"))
-        .values_list("partner", "n")
+        .values("n")
     )
-    credits = dict(LeadCredit.objects.values_list("partner_id", "credit"))
-    rows = Partner.objects.filter(status=Partner.Status.ACTIVE).values_list(
-        "id", "type", "engagement", "country", "regions", "verticals"
+    credit = LeadCredit.objects.filter(partner=OuterRef("pk")).values("credit")
+    rows = (
+        Partner.objects.filter(status=Partner.Status.ACTIVE)
+        .annotate(open_leads=Coalesce(Subquery(open_leads), 0), credit=Coalesce(Subquery(credit), 0))
+        .order_by("pk")
+        .values_list("id", "type", "engagement", "country", "regions", "verticals", "open_leads", "credit")
     )
-    return [
+    partners = [
         PartnerFacts(
             id=pk,
             type=kind,
@@ -238,86 +250,110 @@ def _candidates() -> list[PartnerFacts]:
             country=str(country),
             regions=frozenset(regions),
             verticals=frozenset(verticals),
-            open_leads=open_leads.get(pk, 0),
-            capacity=capacity.get(kind, DEFAULT_CAPACITY),
+            open_leads=open_count,
+            capacity=policies.get(kind, (DEFAULT_CAPACITY, 0))[0],
             weight=weights.get(engagement, DEFAULT_WEIGHT),
-            credit=credits.get(pk, 0),
+            credit=credit_now,
         )
-        for pk, kind, engagement, country, regions, verticals in rows
+        for pk, kind, engagement, country, regions, verticals, open_count, credit_now in rows
     ]
+    return partners, {kind: hours for kind, (_, hours) in policies.items()}
 
 
-def _respond_by(partner_type: str, now):
-    hours = LeadPolicy.objects.filter(partner_type=partner_type).values_list("respond_hours", flat=True).first()
-    return now + timedelta(hours=hours or DEFAULT_RESPOND_HOURS)
-
-
-def _offer(lead: Lead, *, partner: Partner, routing: LeadRouting | None, actor, now) -> None:
-    """Offer the locked lead to ``partner``: the offer row, the lead's status, ``lead.offered``."""
-    respond_by = _respond_by(partner.type, now)
-    try:
-        with transaction.atomic():
-            LeadOffer.objects.create(lead=lead, partner=partner, routing=routing, offered_at=now, respond_by=respond_by)
-    except IntegrityError as exc:  # the unique constraint: offered to this partner before
-        if "lead_offer_once_per_partner" in str(exc):
-            raise LeadOfferedBefore("This lead was offered to that partner before.") from None
-        raise
-    lead.status, lead.partner = Status.OFFERED, partner
-    lead.offered_at, lead.respond_by = now, respond_by
-    lead.version = F("version") + 1
-    lead.save()
-    lead.refresh_from_db()
-    lead_event(lead=lead, actor=actor, type="lead.offered", partner_id=partner.pk)
-
-
-def _route(lead: Lead, *, trigger: str, actor, now) -> LeadRouting:
-    """Route the locked lead: offer it to the partner the rules and the round robin choose, or
-    put it in the manual queue. Takes the routing lock; records the decision either way."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
-    rules = [
+def _rules() -> list[RuleSpec]:
+    return [
         RuleSpec(name=rule.name, field=rule.field, required=rule.required, values=tuple(rule.values), id=rule.pk)
         for rule in LeadRoutingRule.objects.filter(is_active=True).order_by("position", "id")
     ]
-    facts = LeadFacts(country=str(lead.country), region_path=_region_path(lead.region_id), vertical=lead.vertical_id)
-    offered_before = LeadOffer.objects.filter(lead=lead).values_list("partner_id", flat=True)
-    decision = route(facts, _candidates(), rules, offered_before=list(offered_before))
-    routing = LeadRouting.objects.create(
-        lead=lead,
-        trigger=trigger,
-        chosen_id=decision.chosen,
-        reason=decision.reason[:500],
-        steps=[step.as_json() for step in decision.steps],
-        pool=decision.pool_json(),
-        actor=_user(actor),
-        created_at=now,
-    )
-    if decision.chosen is None:
-        lead.status, lead.partner = Status.MANUAL, None
-        lead.offered_at = lead.respond_by = None
-        lead.version = F("version") + 1
-        lead.save()
-        lead.refresh_from_db()
-        return routing
-    LeadCredit.objects.bulk_create(
-        [LeadCredit(partner_id=pk, credit=credit) for pk, (_, credit) in decision.pool.items()],
-        update_conflicts=True,
-        unique_fields=["partner"],
-        update_fields=["credit"],
-    )
-    _offer(lead, partner=Partner.objects.get(pk=decision.chosen), routing=routing, actor=actor, now=now)
-    return routing
 
 
-@transaction.atomic
+def _route_locked(leads: list[Lead], *, trigger: str | None, actor, now) -> None:
+    """Route leads whose rows the caller holds (or just created), in its transaction: offer each to
+    the partner the rules and the round robin choose, or put it in the manual queue.
+
+    Takes the routing lock, reads the rules, the settings and every active partner once, decides
+    the leads in turn (open counts and credits kept current between them), then writes the
+    decisions, offers, leads, credits and ``lead.offered`` events with one statement each.
+    ``trigger`` None means each lead's own (created, or declined).
+    """
+    if not leads:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
+    rules = _rules()
+    partners, respond_hours = _candidates()
+    current = {partner.id: partner for partner in partners}
+    before: dict[int, set[int]] = {}
+    for lead_id, partner_id in LeadOffer.objects.filter(lead_id__in=[lead.pk for lead in leads]).values_list(
+        "lead_id", "partner_id"
+    ):
+        before.setdefault(lead_id, set()).add(partner_id)
+    routings, offers, drafts, credits = [], [], [], {}
+    for lead in leads:
+        facts = LeadFacts(str(lead.country), _region_path(lead.region_id), lead.vertical_id)
+        decision = route(facts, list(current.values()), rules, offered_before=before.get(lead.pk, ()))
+        routing = LeadRouting(
+            lead=lead,
+            trigger=trigger or _trigger_of(lead),
+            chosen_id=decision.chosen,
+            reason=decision.reason[:500],
+            steps=[step.as_json() for step in decision.steps],
+            pool=decision.pool_json(),
+            actor=_user(actor),
+            created_at=now,
+        )
+        routings.append(routing)
+        lead.version, lead.updated_at = lead.version + 1, now
+        if decision.chosen is None:
+            lead.status, lead.partner_id, lead.offered_at, lead.respond_by = Status.MANUAL, None, None, None
+            continue
+        for pk, (_, credit) in decision.pool.items():
+            current[pk] = replace(current[pk], credit=credit)
+            credits[pk] = credit
+        chosen = current[decision.chosen]
+        current[chosen.id] = replace(chosen, open_leads=chosen.open_leads + 1)
+        respond_by = now + timedelta(hours=respond_hours.get(chosen.type) or DEFAULT_RESPOND_HOURS)
+        lead.status, lead.partner_id, lead.offered_at, lead.respond_by = Status.OFFERED, chosen.id, now, respond_by
+        offers.append(
+            LeadOffer(lead=lead, partner_id=chosen.id, routing=routing, offered_at=now, respond_by=respond_by)
+        )
+        drafts.append(lead_event_draft(lead=lead, type="lead.offered", partner_id=chosen.id))
+    LeadRouting.objects.bulk_create(routings)
+    for offer in offers:
+        offer.routing_id = offer.routing.pk
+    LeadOffer.objects.bulk_create(offers)
+    Lead.objects.bulk_update(leads, ["status", "partner", "offered_at", "respond_by", "version", "updated_at"])
+    if credits:
+        LeadCredit.objects.bulk_create(
+            [LeadCredit(partner_id=pk, credit=credit) for pk, credit in credits.items()],
+            update_conflicts=True,
+            unique_fields=["partner"],
+            update_fields=["credit"],
+        )
+    events_record(drafts, actor=actor, returning=False)
+
+
+def leads_route(*, lead_ids: list[int], actor=None, now=None) -> int:
+    """Route the leads among ``lead_ids`` that wait for the router (new, imported or declined),
+    ROUTE_BATCH to a transaction. Leads routed already, or held by a concurrent router, are left
+    alone, so a task delivered twice routes each lead once. Returns how many were routed."""
+    routed, ids = 0, sorted(set(lead_ids))
+    for start in range(0, len(ids), ROUTE_BATCH):
+        with transaction.atomic():
+            leads = list(
+                Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(pk__in=ids[start : start + ROUTE_BATCH], status__in=Lead.WAITING_STATUSES)
+                .order_by("pk")
+            )
+            _route_locked(leads, trigger=None, actor=actor, now=now or timezone.now())
+            routed += len(leads)
+    return routed
+
+
 def lead_route(*, lead_id: int, actor=None, now=None) -> Lead:
-    """Route a lead that waits for the router (new or declined); a lead in any other status is
-    returned unchanged, so a task delivered twice routes once."""
-    lead = _locked(lead_id)
-    if lead.status not in Lead.WAITING_STATUSES:
-        return lead
-    _route(lead, trigger=_trigger_of(lead), actor=actor, now=now or timezone.now())
-    return lead
+    """Route one lead waiting for the router (leads_route); any other lead is returned unchanged."""
+    leads_route(lead_ids=[lead_id], actor=actor, now=now)
+    return Lead.objects.get(pk=lead_id)
 
 
 def _trigger_of(lead: Lead) -> str:
@@ -401,8 +437,15 @@ def lead_assign_manually(*, lead_id: int, partner_id: int, actor, now=None) -> L
         actor=_user(actor),
         created_at=now,
     )
+    hours = LeadPolicy.objects.filter(partner_type=partner.type).values_list("respond_hours", flat=True).first()
+    respond_by = now + timedelta(hours=hours or DEFAULT_RESPOND_HOURS)
+    LeadOffer.objects.create(lead=lead, partner=partner, routing=routing, offered_at=now, respond_by=respond_by)
+    lead.status, lead.partner, lead.offered_at, lead.respond_by = Status.OFFERED, partner, now, respond_by
+    lead.version = F("version") + 1
+    lead.save()
+    lead.refresh_from_db()
     lead_event(lead=lead, actor=actor, type="lead.assigned", partner_id=partner.pk)
-    _offer(lead, partner=partner, routing=routing, actor=actor, now=now)
+    lead_event(lead=lead, actor=actor, type="lead.offered", partner_id=partner.pk)
     return lead
 
 
@@ -434,38 +477,33 @@ def leads_enforce_sla(*, now=None) -> int:
     SLA metrics count), the partner and the lead's managers are told (``lead.rerouted``) and the
     lead is routed to the next candidate, never back to that partner, or to the manual queue.
 
-    Each lead is claimed in its own transaction with SKIP LOCKED and its condition re-checked
-    under the lock, so a second or concurrent run handles nothing twice. Also routes leads left
-    waiting for the router (a lost task). Returns the number of breaches.
+    Leads are claimed ROUTE_BATCH at a time with SKIP LOCKED, their condition part of the claim,
+    so a second or concurrent run handles nothing twice. Then routes leads left waiting for the
+    router (a lost task). Returns the number of breaches.
     """
     now = now or timezone.now()
-    due = Lead.objects.filter(status=Status.OFFERED, respond_by__lte=now)
     breached = 0
-    for lead_id in due.order_by("respond_by", "pk").values_list("pk", flat=True):
+    while True:
         with transaction.atomic():
-            lead = (
+            leads = list(
                 Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=lead_id, status=Status.OFFERED, respond_by__lte=now)
-                .first()
+                .filter(status=Status.OFFERED, respond_by__lte=now)
+                .order_by("respond_by", "pk")[:ROUTE_BATCH]
             )
-            if lead is None:
-                continue
-            partner_id = lead.partner_id
-            LeadOffer.objects.filter(lead=lead, partner_id=partner_id, outcome=Outcome.PENDING).update(
-                outcome=Outcome.BREACHED, responded_at=now
-            )
+            if not leads:
+                break
+            offers = LeadOffer.objects.filter(lead__in=leads, outcome=Outcome.PENDING)
+            offers.update(outcome=Outcome.BREACHED, responded_at=now)
             breach = {"breached_at": now.isoformat()}
-            lead_event(lead=lead, actor=None, type="lead.rerouted", partner_id=partner_id, extra=breach)
-            _route(lead, trigger=LeadRouting.Trigger.BREACHED, actor=None, now=now)
-            breached += 1
-    waiting = Lead.objects.filter(status__in=Lead.WAITING_STATUSES, updated_at__lte=now - WAITING_GRACE)
-    for lead_id in waiting.order_by("pk").values_list("pk", flat=True):
-        with transaction.atomic():
-            lead = (
-                Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=lead_id, status__in=Lead.WAITING_STATUSES)
-                .first()
+            events_record(
+                [
+                    lead_event_draft(lead=lead, type="lead.rerouted", partner_id=lead.partner_id, extra=breach)
+                    for lead in leads
+                ],
+                returning=False,
             )
-            if lead is not None:
-                _route(lead, trigger=_trigger_of(lead), actor=None, now=now)
+            _route_locked(leads, trigger=LeadRouting.Trigger.BREACHED, actor=None, now=now)
+            breached += len(leads)
+    waiting = Lead.objects.filter(status__in=Lead.WAITING_STATUSES, updated_at__lte=now - WAITING_GRACE)
+    leads_route(lead_ids=list(waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_MAX]), now=now)
     return breached

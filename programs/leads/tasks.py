@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from programs.leads.models import Lead
-from programs.leads.services import lead_route, leads_enforce_sla
+from programs.leads.services import lead_route, leads_enforce_sla, leads_route
 
 
 @shared_task(name="programs.leads.lead_route")
@@ -14,8 +13,8 @@ def lead_route_task(lead_id: int) -> str:
 
 @shared_task(name="programs.leads.leads_route")
 def leads_route_task(lead_ids: list[int]) -> int:
-    """Route imported leads, each in its own transaction; those routed already are left as they are."""
-    return sum(lead_route(lead_id=lead_id).status != Lead.Status.ROUTING for lead_id in lead_ids)
+    """Route imported leads in batches; those routed already are left as they are."""
+    return leads_route(lead_ids=lead_ids)
 
 
 @shared_task(name="programs.leads.leads_enforce_sla")
