@@ -246,3 +246,12 @@ def test_partner_list_query_count_is_flat(api_client, alpha, django_assert_max_n
     with django_assert_max_num_queries(3):
         response = api_client.get("/api/v1/leads/?page_size=50")
     assert len(response.json()["results"]) == rows
+
+
+def test_a_post_retried_with_the_same_idempotency_key_creates_one_lead(api_client, token_header, alpha):
+    headers = {**token_header, "HTTP_IDEMPOTENCY_KEY": "lead-import-1"}
+    first = api_client.post("/api/v1/leads/", BODY, format="json", **headers)
+    again = api_client.post("/api/v1/leads/", BODY, format="json", **headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert Lead.objects.count() == 1
