@@ -5,5 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("programs.strategies.urls")),
     path("", include("programs.deals.urls")),
+    path("", include("programs.leads.urls")),
     path("partner/deals/", include("programs.deals.partner_urls")),
+    path("partner/leads/", include("programs.leads.partner_urls")),
 ]

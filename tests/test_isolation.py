@@ -269,6 +269,7 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     assert f"/api/v1/imports/{imported.pk}/" in found
     lead = Lead.objects.get(company__contains=SECRET)  # staff read every lead
     assert f"/api/v1/leads/{lead.pk}/" in found
+    assert f"/leads/{lead.pk}/" in found
     assert f"/api/v1/imports/{imported.pk}/rows/" in found
     assert f"/api/v1/imports/{imported.pk}/report/" in found
     assert errors == []

@@ -6,22 +6,19 @@ accepted. Views check the shape and call programs.leads.services."""
 
 from __future__ import annotations
 
-import django_filters
-from django_filters.rest_framework import FilterSet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 
 from partners.querysets import partner_id_of
-from partners.reference import reference
 from partners.roles import Role, role_of
 from prm.api import ScopedViewSet
-from prm.filters import ChoiceListFilter, IdListFilter
 from prm.pagination import CursorPagination
 from programs.leads import selectors, services
+from programs.leads.filters import LeadFilterSet
 from programs.leads.models import Lead
 
 NOT_FOUND = OpenApiResponse(description="No such lead among those the caller may read.")
@@ -44,38 +41,6 @@ class LeadPermission(BasePermission):
             return role_of(user) in (Role.ADMIN, Role.MANAGER) and view.action not in ("accept", "decline")
         # a partner's login reaching assign learns nothing (the scoped lookup comes first: 404)
         return partner_id_of(user) is not None and view.action != "create"
-
-
-def _codes(value: str, name: str) -> list[str]:
-    codes = [part.strip() for part in value.split(",") if part.strip()]
-    if not codes:
-        raise ValidationError({name: ["Give one or more values, separated by commas."]})
-    return codes
-
-
-class LeadFilterSet(FilterSet):
-    status = ChoiceListFilter(field_name="status", choices=Lead.Status.choices)
-    partner = IdListFilter(field_name="partner_id", help_text="Partner id, or a comma list of ids")
-    country = django_filters.CharFilter(method="filter_country", help_text="ISO country code, or a comma list")
-    region = django_filters.CharFilter(method="filter_region", help_text="Region code; includes its sub-regions")
-    vertical = django_filters.CharFilter(method="filter_vertical", help_text="Vertical slug, or a comma list")
-    source = django_filters.CharFilter(method="filter_source", help_text="Source, or a comma list")
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(country__in=[code.upper() for code in _codes(value, name)])
-
-    def filter_region(self, queryset, name, value):
-        codes = [code.upper() for code in _codes(value, name)]
-        unknown = [code for code in codes if code not in reference().regions]
-        if unknown:
-            raise ValidationError({name: [f"Unknown region code: {', '.join(unknown)}."]})
-        return queryset.filter(region_id__in=reference().descendants(codes))
-
-    def filter_vertical(self, queryset, name, value):
-        return queryset.filter(vertical_id__in=[slug.lower() for slug in _codes(value, name)])
-
-    def filter_source(self, queryset, name, value):
-        return queryset.filter(source__in=[source.lower() for source in _codes(value, name)])
 
 
 class LeadSerializer(serializers.ModelSerializer):
