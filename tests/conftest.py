@@ -30,6 +30,7 @@ def _reference_data(request):
         import_module("partners.migrations.0003_seed_regions_verticals").seed(django_apps, None)
         import_module("programs.migrations.0002_default_strategies").seed(django_apps, None)
         import_module("programs.migrations.0007_default_strategies_ask_partners").ask_partners(django_apps, None)
+        import_module("programs.migrations.0020_default_strategies_read_deals").read_deals(django_apps, None)
 
 
 @pytest.fixture(autouse=True)

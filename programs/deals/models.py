@@ -92,6 +92,16 @@ class Deal(models.Model):
             ),
             models.Index(fields=["partner", "-created_at"], name="deal_partner_recent"),
             models.Index(fields=["state", "-created_at"], name="deal_state_recent"),
+            # the lists: newest first, registration dates, search by a name's beginning or a domain
+            # whatever the state, the stage filter and each ?ordering= (each ends on the id)
+            models.Index(fields=["-created_at", "-id"], name="deal_recent"),
+            models.Index(fields=["company_key"], name="deal_company_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["customer_domain", "id"], name="deal_domain"),
+            models.Index(fields=["stage", "-created_at"], name="deal_stage_recent"),
+            models.Index(fields=["expected_close_on", "id"], name="deal_expected_close"),
+            models.Index(fields=["amount", "id"], name="deal_amount"),
+            models.Index(fields=["customer_company", "id"], name="deal_customer_name"),
+            models.Index(fields=["protected_until", "id"], name="deal_protected_until"),
             # the expiry job: approved deals whose protection ends
             models.Index(fields=["protected_until"], name="deal_protection_end", condition=Q(state="approved")),
         ]

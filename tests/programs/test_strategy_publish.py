@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 SEEDED = import_module("programs.migrations.0002_default_strategies").DEFAULTS
 ASK_PARTNERS_NOTE = import_module("programs.migrations.0007_default_strategies_ask_partners").NOTE
+READ_DEALS = import_module("programs.migrations.0020_default_strategies_read_deals")
 
 
 def asking_partners(rule: dict) -> dict:
@@ -23,7 +24,8 @@ def asking_partners(rule: dict) -> dict:
 
 
 def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
-    # given: version 1 as 0002 seeded it, version 2 as 0007 published it
+    # given: version 1 as 0002 seeded it, version 2 as 0007 published it, and for sales and channel
+    # version 3 as 0020 published it
     seeded = {name: (partner_type, note, rules) for name, partner_type, _, note, rules in SEEDED}
     # when
     strategies = list(Strategy.objects.select_related("current_version"))
@@ -35,14 +37,20 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
     for strategy in strategies:
         partner_type, note, rules = seeded[strategy.name]
         assert strategy.partner_type == partner_type
-        assert list(strategy.versions.order_by("number").values_list("number", flat=True)) == [1, 2]
+        reads_deals = strategy.name in READ_DEALS.NOTES
+        numbers = [1, 2, 3] if reads_deals else [1, 2]
+        assert list(strategy.versions.order_by("number").values_list("number", flat=True)) == numbers
         first = strategy.versions.get(number=1)
         assert (first.rules, first.note, first.author) == (rules, note, None)
+        second = strategy.versions.get(number=2)
+        assert second.rules == [asking_partners(rule) for rule in rules]
+        assert any(rule["params"].get("ask_partner") is True for rule in second.rules), strategy.name
+        assert (second.note, second.author) == (ASK_PARTNERS_NOTE, None)
         current = strategy.current_version
-        assert current.number == 2
-        assert current.rules == [asking_partners(rule) for rule in rules]
-        assert any(rule["params"].get("ask_partner") is True for rule in current.rules), strategy.name
-        assert (current.note, current.author) == (ASK_PARTNERS_NOTE, None)
+        assert current.number == numbers[-1]
+        if reads_deals:
+            assert current.rules == READ_DEALS._with_deals(strategy.name, second.rules)
+            assert current.note == READ_DEALS.NOTES[strategy.name]
         built, errors = build_rules(current.rules)
         assert errors == {}, (strategy.name, errors)
         assert built
@@ -122,3 +130,20 @@ def test_scope_and_schedule_are_validated(manager):
         strategy_id=strategy.pk, actor=manager, scope_regions=["EMEA"], scope_verticals=["healthcare"]
     )
     assert (updated.scope_regions, updated.scope_verticals) == (["EMEA"], ["healthcare"])
+
+
+def test_sales_and_channel_strategies_coach_quiet_partners_and_read_win_rates_from_deals():
+    # when
+    sales = Strategy.objects.get(partner_type="sales").current_version.rules
+    channel = Strategy.objects.get(partner_type="channel").current_version.rules
+    # then
+    pipeline = {
+        name: [(rule["params"]["metric"], rule["params"]["operator"], rule["params"]["value"]) for rule in rules
+               if rule["kind"] == "pipeline_metric"]
+        for name, rules in (("sales", sales), ("channel", channel))
+    }  # fmt: skip
+    assert pipeline == {
+        "sales": [("days_since_last_deal", "gte", 90), ("win_rate_pct", "lt", 20)],
+        "channel": [("days_since_last_deal", "gte", 90), ("lead_sla_breaches", "gte", 3)],
+    }
+    assert not any(rule["kind"] == "metric_threshold" and rule["params"]["metric"] == "win_rate_pct" for rule in sales)
