@@ -107,7 +107,13 @@ class RoutingRuleForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
     )
     field = forms.ChoiceField(
         label="Matches on",
-        choices=LeadRoutingRule.Field.choices,
+        choices=[
+            (LeadRoutingRule.Field.REGION, "Region"),
+            (LeadRoutingRule.Field.VERTICAL, "Vertical"),
+            (LeadRoutingRule.Field.COUNTRY, "Country"),
+            (LeadRoutingRule.Field.PARTNER_TYPE, "Partner type"),
+            (LeadRoutingRule.Field.ENGAGEMENT, "Engagement level"),
+        ],
         help_text="Region, vertical and country compare the lead's own value; type and engagement the values ticked.",
     )
     partner_types = forms.MultipleChoiceField(
@@ -178,11 +184,14 @@ class WeightsForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
                 min_value=1,
                 max_value=1000,
                 initial=weights.get(value, 1),
-                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                widget=forms.NumberInput(attrs={"class": "form-control", "style": "max-width: 8rem"}),
             )
 
     def weights(self) -> dict[str, int]:
         return {value: self.cleaned_data[value] for value, _ in ENGAGEMENT_CHOICES}
+
+
+NUMBER = forms.NumberInput(attrs={"class": "form-control", "style": "min-width: 5rem; max-width: 8rem"})
 
 
 class PoliciesForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
@@ -193,10 +202,10 @@ class PoliciesForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
         for value, label in TYPE_CHOICES:
             capacity, hours = policies.get(value, (20, 48))
             self.fields[f"capacity_{value}"] = forms.IntegerField(
-                label=f"{label}: open leads at most", min_value=1, max_value=32767, initial=capacity
+                label=f"{label}: open leads at most", min_value=1, max_value=32767, initial=capacity, widget=NUMBER
             )
             self.fields[f"respond_hours_{value}"] = forms.IntegerField(
-                label=f"{label}: hours to answer", min_value=1, max_value=32767, initial=hours
+                label=f"{label}: hours to answer", min_value=1, max_value=32767, initial=hours, widget=NUMBER
             )
 
     def rows(self):
