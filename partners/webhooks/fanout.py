@@ -29,11 +29,14 @@ PARTNER_EVENT_PATTERNS = (
     "user.deactivated",
     "outcome.*",
     "deal.*",
+    "lead.*",
 )
-PARTNER_AUDIENCE_PATTERNS = ("outcome.*",)
+PARTNER_AUDIENCE_PATTERNS = ("outcome.*", "lead.*")
 # payload keys only staff may read (who owns the partner, who a task is assigned to, who started
-# a run, a rule's evidence, the other partners' registrations a deal overlaps)
-STAFF_ONLY_KEYS = frozenset({"partner_owner", "assignee", "started_by", "evidence", "owner", "conflicts"})
+# a run, a rule's evidence, the other partners' registrations a deal overlaps, who created a lead)
+STAFF_ONLY_KEYS = frozenset(
+    {"partner_owner", "assignee", "started_by", "evidence", "owner", "conflicts", "created_by", "routing"}
+)
 
 
 def register_test_event_type() -> None:
@@ -47,7 +50,8 @@ def partner_may_subscribe(event_type: str) -> bool:
 
 def partner_may_receive(event_type: str, data: dict) -> bool:
     """Whether a partner login may read an event of this type with this payload: the partner
-    types, and outcomes only when addressed to the partner (``data["audience"] == "partner"``)."""
+    types, and outcomes and leads only when addressed to the partner (``data["audience"] ==
+    "partner"``)."""
     if not partner_may_subscribe(event_type):
         return False
     if any(pattern_matches(pattern, event_type) for pattern in PARTNER_AUDIENCE_PATTERNS):

@@ -137,6 +137,8 @@ def test_a_partner_subscription_reads_no_staff_only_keys_and_staff_read_them_all
             "owner": 7,
             "evidence": {"days": 3},
             "conflicts": [8],
+            "created_by": 9,
+            "routing": [{"partner": 10}],
             "changes": {"owner": {"from": 1, "to": 2}, "name": {"from": "a", "to": "b"}},
         },
     )

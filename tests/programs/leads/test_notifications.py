@@ -7,6 +7,9 @@ import pytest
 from django.core import mail
 
 from partners.notifications.models import Notification
+from partners.outbox.models import Event
+from partners.webhooks.fanout import event_payload, subscription_receives
+from partners.webhooks.models import WebhookSubscription
 from programs.leads.services import lead_decline, leads_enforce_sla
 from tests.factories import UserFactory
 from tests.notifications.helpers import dispatch, partner_login
@@ -67,3 +70,21 @@ def test_a_lapsed_offer_is_told_to_the_partner_and_its_owner_without_naming_the_
     assert Notification.objects.filter(
         user=owner, category="lead_responses", title="Late let the lead Helix Clinics lapse"
     ).exists()
+
+
+def test_a_partner_webhook_hears_of_its_own_offers_only_and_never_who_created_the_lead():
+    # given: a lead offered to one of two partners
+    first, second = lead_partner(), lead_partner()
+    lead = new_lead(actor=UserFactory(role="manager"))
+    offered_to = lead.partner_id
+    other = second if offered_to == first.pk else first
+    event = Event.objects.get(type="lead.offered", object_id=str(lead.pk))
+    theirs = WebhookSubscription(url="https://a.example/hook", event_types=["lead.*"], partner_id=offered_to)
+    not_theirs = WebhookSubscription(url="https://b.example/hook", event_types=["lead.*"], partner_id=other.pk)
+    # then
+    assert subscription_receives(theirs, event)
+    assert not subscription_receives(not_theirs, event)
+    payload = event_payload(event, partner_scoped=True)["data"]
+    assert payload["company"] == "Helix Clinics" and payload["partner"] == offered_to
+    assert "created_by" not in payload
+    assert event_payload(event, partner_scoped=False)["data"]["created_by"] == lead.created_by_id
