@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from partners.notifications.categories import PARTNER, STAFF, Batch, Category, Message, register_category
+from partners.notifications.categories import (
+    PARTNER,
+    STAFF,
+    Batch,
+    Category,
+    Message,
+    page_link,
+    register_category,
+)
 from partners.notifications.models import Delivery
 from partners.outbox.services import EventDraft, events_record
 from partners.outbox.types import register_event_type
@@ -88,6 +96,7 @@ def _describe_offer(event, batch: Batch) -> Message:
         title=f"New lead: {company}, accept by {_when(data.get('respond_by'))}",
         body=f"A lead ({where}) is offered to {batch.partner_name(event.partner_id)}. Accept or decline it "
         f"by {_when(data.get('respond_by'))}; after that it goes to another partner.",
+        link=page_link("partner-leads:lead-detail", event.object_id),
     )
 
 
@@ -105,10 +114,15 @@ def _describe_for_managers(event, batch: Batch) -> Message:
     data, name = event.data, batch.partner_name(event.partner_id)
     company = data.get("company") or "a lead"
     if event.type == "lead.declined":
-        return Message(title=f"{name} declined the lead {company}", body=f"Reason: {data.get('reason') or '—'}")
+        return Message(
+            title=f"{name} declined the lead {company}",
+            body=f"Reason: {data.get('reason') or '—'}",
+            link=page_link("lead-detail", event.object_id),
+        )
     return Message(
         title=f"{name} let the lead {company} lapse",
         body=f"No answer by {_when(data.get('respond_by'))}; the breach is recorded and the lead re-routed.",
+        link=page_link("lead-detail", event.object_id),
     )
 
 

@@ -31,6 +31,7 @@ def test_the_partner_is_emailed_when_a_lead_is_offered_with_the_accept_by_time(d
     note = Notification.objects.get(user=amy)
     assert note.category == "lead_offers"
     assert note.title == f"New lead: Helix Clinics, accept by {accept_by} UTC"
+    assert note.link == f"/partner/leads/{lead.pk}/"
     [message] = [m for m in mail.outbox if m.to == ["amy@dach.example"]]
     assert accept_by in message.subject + message.body
     assert not Notification.objects.filter(user=bob).exists()
@@ -48,6 +49,7 @@ def test_a_decline_reaches_the_leads_creator_and_the_partners_owner(django_captu
     rows = Notification.objects.filter(category="lead_responses")
     assert sorted(rows.values_list("user_id", flat=True)) == sorted([owner.pk, creator.pk])
     assert rows.first().title == f"{partner.name} declined the lead Helix Clinics"
+    assert rows.first().link == f"/leads/{lead.pk}/"
 
 
 def test_a_lapsed_offer_is_told_to_the_partner_and_its_owner_without_naming_the_next(
