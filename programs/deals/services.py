@@ -125,7 +125,7 @@ def _rivals(*, partner_id: int, domain: str, key: str):
     )
 
 
-def _history(deal: Deal, *, actor, action: str, from_state: str = "", data: dict | None = None) -> None:
+def _history(deal: Deal, *, actor, action: str, from_state: str = "", data: dict | None = None, at=None) -> None:
     DealHistory.objects.create(
         deal=deal,
         actor=actor if actor is not None and getattr(actor, "pk", None) else None,
@@ -133,6 +133,7 @@ def _history(deal: Deal, *, actor, action: str, from_state: str = "", data: dict
         from_state=from_state,
         to_state=deal.state,
         data=data or {},
+        created_at=at or timezone.now(),
     )
 
 
@@ -217,7 +218,7 @@ def deal_register(
         for rival, shared in found
     )
     conflicts = [rival.pk for rival, _ in found]
-    _history(deal, actor=actor, action="registered", data={"conflicts": conflicts})
+    _history(deal, actor=actor, action="registered", data={"conflicts": conflicts}, at=now)
     deal_changed(
         deal=deal, actor=actor, type="deal.registered", message="Deal registered", extra={"conflicts": conflicts}
     )
@@ -259,6 +260,9 @@ def deal_approve(*, deal_id: int, actor, override_reason: str = "", now=None) ->
     now = now or timezone.now()
     deal = _locked(deal_id)
     old = _move(deal, State.APPROVED)
+    # one decision about a customer at a time: a concurrent approval of an overlapping registration
+    # waits here, then reads this one approved and protected
+    _lock_customer(f"domain:{deal.customer_domain}", f"company:{deal.company_key}")
     earlier = [
         rival
         for rival in _rivals(partner_id=deal.partner_id, domain=deal.customer_domain, key=deal.company_key)
@@ -295,7 +299,7 @@ def deal_approve(*, deal_id: int, actor, override_reason: str = "", now=None) ->
     deal.version = F("version") + 1
     deal.save()
     deal.refresh_from_db()
-    _history(deal, actor=actor, action="approved", from_state=old, data={"days": days, "override": bool(first)})
+    _history(deal, actor=actor, action="approved", from_state=old, data={"days": days, "override": bool(first)}, at=now)
     deal_changed(deal=deal, actor=actor, type="deal.approved", message=f"Deal approved, protected {days} days")
     return deal
 
@@ -312,7 +316,7 @@ def deal_reject(*, deal_id: int, actor, reason: str, now=None) -> Deal:
     deal.version = F("version") + 1
     deal.save()
     deal.refresh_from_db()
-    _history(deal, actor=actor, action="rejected", from_state=old, data={"reason": deal.decision_reason})
+    _history(deal, actor=actor, action="rejected", from_state=old, data={"reason": deal.decision_reason}, at=now)
     deal_changed(deal=deal, actor=actor, type="deal.rejected", message="Deal rejected")
     return deal
 
@@ -394,7 +398,7 @@ def deal_extend(*, deal_id: int, actor, reason: str, now=None) -> Deal:
     deal.version = F("version") + 1
     deal.save()
     deal.refresh_from_db()
-    _history(deal, actor=actor, action="extended", from_state=deal.state, data={"days": days, "reason": reason})
+    _history(deal, actor=actor, action="extended", from_state=deal.state, data={"days": days, "reason": reason}, at=now)
     return deal
 
 
@@ -449,7 +453,7 @@ def deals_expire(*, now=None) -> int:
             old = deal.state
             Deal.objects.filter(pk=deal.pk).update(state=State.EXPIRED, version=F("version") + 1)
             deal.refresh_from_db()
-            _history(deal, actor=None, action="expired", from_state=old)
+            _history(deal, actor=None, action="expired", from_state=old, at=now)
             deal_changed(deal=deal, actor=None, type="deal.closed", message="Deal expired")
             expired += 1
     return expired

@@ -1,10 +1,11 @@
 """Two partners registering one customer at the same moment, on real PostgreSQL transactions."""
 
 import threading
+import time
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from programs.deals.models import Deal, DealConflict
 from programs.deals.services import CustomerProtected, deal_approve, deal_register
@@ -69,3 +70,39 @@ def test_a_registration_racing_an_approval_is_either_refused_or_flagged_never_si
         else:  # registered before the approval committed: flagged against alpha's
             assert isinstance(registered, Deal), registered
             assert list(DealConflict.objects.filter(deal=registered).values_list("other_id", flat=True)) == [pending.pk]
+
+
+def test_an_approval_waits_for_a_concurrent_approval_of_the_same_customer_and_is_then_refused():
+    # given: two pending registrations of one customer
+    alpha, bravo = PartnerFactory(status="active"), PartnerFactory(status="active")
+    first, second = _register(alpha)(), _register(bravo)()
+    approved_first = threading.Event()
+    outcome: dict = {}
+
+    def approve_first_and_hold():
+        try:
+            with transaction.atomic():
+                deal_approve(deal_id=first.pk, actor=None)
+                approved_first.set()
+                time.sleep(0.5)  # still uncommitted while the other manager approves
+        finally:
+            connection.close()
+
+    def approve_second():
+        approved_first.wait(10)
+        try:
+            outcome["second"] = deal_approve(deal_id=second.pk, actor=None, override_reason="Closer to the customer")
+        except Exception as exc:
+            outcome["second"] = exc
+        finally:
+            connection.close()
+
+    # when
+    threads = [threading.Thread(target=approve_first_and_hold), threading.Thread(target=approve_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # then: the second approval waited for the first to commit and found the customer protected
+    assert isinstance(outcome["second"], CustomerProtected), outcome
+    assert dict(Deal.objects.values_list("pk", "state")) == {first.pk: "approved", second.pk: "submitted"}
