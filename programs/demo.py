@@ -31,7 +31,7 @@ from programs.leads.models import Lead
 from programs.leads.services import lead_accept, lead_create, lead_decline
 
 CUSTOMERS = (
-    ("Northwind Traders", "northwind.example.com"), ("Contoso Pharmaceuticals", "contoso-pharma.de"),
+    ("Northwind Traders", "northwindtraders.com"), ("Contoso Pharmaceuticals", "contoso-pharma.de"),
     ("Fabrikam Logistics", "fabrikam.co.uk"), ("Tailspin Airlines", "tailspin.aero"),
     ("Woodgrove Bank", "woodgrovebank.com"), ("Litware Health", "litware-health.fr"),
     ("Adventure Works Retail", "adventure-works.com"), ("Proseware Energy", "proseware.no"),
