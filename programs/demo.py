@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from partners.models import Partner
+from prm.errors import FieldErrors
 from programs.deals.models import Deal
 from programs.deals.services import (
     CustomerProtected,
@@ -70,33 +71,42 @@ def demo_pipeline_seed(*, deals: int, leads: int, seed: int = 1, if_empty: bool 
     now = timezone.now()
     registered = conflicts = 0
     for number in range(deals if sellers else 0):
-        partner = chance.choice(sellers)
         company, domain = chance.choice(CUSTOMERS)
-        if chance.random() < 0.8:  # most customers are a partner's own, a few are contested
-            company, domain = f"{company} {number}", domain.replace(".", f"-{number}.", 1)
+        company, domain = f"{company} {number}", domain.replace(".", f"-{number}.", 1)
         when = now - timedelta(days=chance.randint(1, 270), hours=chance.randint(0, 23))
-        try:
-            deal = deal_register(
-                partner_id=partner.pk,
-                actor=None,
-                customer_company=company,
-                customer_domain=f"https://www.{domain}/",
-                contact_name=chance.choice(("Alex Weber", "Sam Carter", "Noor Haddad", "Lea Moreau", "Kenji Sato")),
-                contact_email=f"buyer@{domain}",
-                amount=str(chance.choice((8, 15, 25, 40, 60, 120, 250)) * 1000),
-                currency=chance.choice(CURRENCIES),
-                expected_close_on=(when + timedelta(days=chance.randint(30, 200))).date(),
-                products=chance.sample(PRODUCTS, chance.randint(1, 3)),
-                notes="",
-                now=when,
-            )
-        except CustomerProtected:
-            continue
-        registered += 1
-        conflicts += deal.conflicts.count()
-        _decide(deal, partner, chance, when)
+        # one customer in eight is contested: another partner registers it a day later
+        rivals = chance.sample(sellers, 2 if chance.random() < 0.125 and len(sellers) > 1 else 1)
+        made = []
+        for offset, partner in enumerate(rivals):
+            try:
+                made.append((partner, _register(partner, company, domain, when + timedelta(days=offset), chance)))
+            except CustomerProtected:
+                continue
+        for partner, deal in made:
+            registered += 1
+            conflicts += deal.conflicts.count()
+            try:
+                _decide(deal, partner, chance, when + timedelta(days=len(made)))
+            except (CustomerProtected, FieldErrors):
+                continue  # the other registration won the customer: this one waits
     deals_expire()  # what the hourly job would have done to the older registrations by now
     return PipelineResult(registered, conflicts, _leads(leads, chance, sellers))
+
+
+def _register(partner: Partner, company: str, domain: str, when, chance: random.Random) -> Deal:
+    return deal_register(
+        partner_id=partner.pk,
+        actor=None,
+        customer_company=company,
+        customer_domain=f"https://www.{domain}/",
+        contact_name=chance.choice(("Alex Weber", "Sam Carter", "Noor Haddad", "Lea Moreau", "Kenji Sato")),
+        contact_email=f"buyer@{domain}",
+        amount=str(chance.choice((8, 15, 25, 40, 60, 120, 250)) * 1000),
+        currency=chance.choice(CURRENCIES),
+        expected_close_on=(when + timedelta(days=chance.randint(30, 200))).date(),
+        products=chance.sample(PRODUCTS, chance.randint(1, 3)),
+        now=when,
+    )
 
 
 def _decide(deal: Deal, partner: Partner, chance: random.Random, when) -> None:
@@ -111,8 +121,7 @@ def _decide(deal: Deal, partner: Partner, chance: random.Random, when) -> None:
     if roll < 0.25:
         deal_reject(deal_id=deal.pk, actor=manager, reason="The customer buys directly from us.", now=decided)
         return
-    reason = "Closer relationship with the customer." if deal.conflicts.exists() else ""
-    deal = deal_approve(deal_id=deal.pk, actor=manager, override_reason=reason, now=decided)
+    deal = deal_approve(deal_id=deal.pk, actor=manager, now=decided)
     if not deal.is_protected():
         return
     deal_update(deal_id=deal.pk, actor=None, stage=chance.choice(Deal.Stage.values))
