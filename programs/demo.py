@@ -136,6 +136,7 @@ def _decide(deal: Deal, partner: Partner, chance: random.Random, when) -> None:
 
 def _leads(count: int, chance: random.Random, sellers: list[Partner]) -> int:
     countries = sorted({str(partner.country) for partner in sellers if partner.country}) or ["DE"]
+    verticals = sorted({vertical for partner in sellers for vertical in partner.verticals}) or [None]
     manager = next((partner.owner for partner in sellers if partner.owner), None)
     made = 0
     for number in range(count):
@@ -144,6 +145,7 @@ def _leads(count: int, chance: random.Random, sellers: list[Partner]) -> int:
             actor=manager,
             company=f"{company} Prospect {number}",
             country=chance.choice(countries),
+            vertical=chance.choice(verticals),
             contact_name=chance.choice(("Ida Berg", "Omar Farouk", "Julia Rossi", "Ben Cohen")),
             contact_email=f"info{number}@{domain}",
             size=chance.choice(Lead.Size.values),
