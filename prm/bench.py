@@ -3,8 +3,9 @@ export of every partner, each next to its hand-written floor (prm.bench_floors);
 strategies run live by two Celery worker processes; then the manager pages on the data the run
 left (prm.bench_pages), 10,000 outbox events delivered to five webhook receivers
 (prm.bench_webhooks), a CSV import of 100,000 new partners, dry run then commit, by two
-Celery worker processes (prm.bench_imports), and deal registrations by four clients against
-10,000 and then 1,000,000 existing registrations (prm.bench_deals).
+Celery worker processes (prm.bench_imports), deal registrations by four clients against
+10,000 and then 1,000,000 existing registrations (prm.bench_deals), and 10,000 new leads routed
+among the active partners by the rules and the weighted round robin (prm.bench_leads).
 
 Runs against its own database on the same server (``prm_bench`` for the default 100,000
 partners, ``prm_bench_<N>`` for ``--partners N``), seeded once and reused by later runs, served
@@ -402,6 +403,7 @@ def main(argv: list[str]) -> int:
     subprocess.run([sys.executable, "-m", "prm.bench_imports", "--rows", str(args.import_rows)], cwd=ROOT, env=env,
                    check=True)  # fmt: skip
     subprocess.run([sys.executable, "-m", "prm.bench_deals"], cwd=ROOT, env=env, check=True)
+    subprocess.run([sys.executable, "-m", "prm.bench_leads"], cwd=ROOT, env=env, check=True)
     return 0
 
 

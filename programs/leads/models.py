@@ -116,8 +116,9 @@ class Lead(models.Model):
 
 class LeadRouting(models.Model):
     """One routing decision, kept for the record: the rules applied, the candidates left after each
-    step (ids, capped, with the full count), the weights and credits of the final pool, whom it
-    chose and why. Staff read it on the lead; partners never do."""
+    step (ids, capped, with the full count), the final pool's size and total weight with the
+    candidates next in line and their passes (capped), whom it chose and why. Staff read it on the
+    lead; partners never do."""
 
     class Trigger(models.TextChoices):
         CREATED = "created", "Lead created"
@@ -130,7 +131,11 @@ class LeadRouting(models.Model):
     chosen = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(max_length=500)
     steps = models.JSONField(default=list, blank=True)
-    pool = models.JSONField(default=list, blank=True, help_text="The final candidates' weights and credits.")
+    pool = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The final pool: size, total weight, the chosen one's pass, the next in line.",
+    )
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -251,14 +256,15 @@ class LeadPolicy(models.Model):
 
 
 class LeadCredit(models.Model):
-    """A partner's running credit in the smooth weighted round robin (programs.leads.routing);
-    written only under the routing lock."""
+    """A partner's pass in the weighted round robin (stride scheduling, programs.leads.routing):
+    the candidate with the lowest pass is offered the next lead and its pass grows by its stride.
+    A row is written when the partner is chosen, only under the routing lock; no row means 0."""
 
     partner = models.OneToOneField(Partner, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    credit = models.BigIntegerField(default=0)
+    pass_value = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"partner {self.partner_id}: {self.credit}"
+        return f"partner {self.partner_id}: pass {self.pass_value}"
 
 
 class LeadCountryRegion(models.Model):

@@ -72,9 +72,17 @@ def lead_routing_history(*, user, lead: Lead) -> RoutingHistory:
     routings = list(
         LeadRouting.objects.filter(lead_id=lead.pk).select_related("chosen", "actor").order_by("created_at", "id")
     )
-    ids = {entry["partner"] for routing in routings for entry in routing.pool or () if "partner" in entry}
+    ids = {entry["partner"] for routing in routings for entry in pool_candidates(routing.pool) if "partner" in entry}
     names = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "name")) if ids else {}
     return RoutingHistory(routings, names)
+
+
+def pool_candidates(pool) -> list[dict]:
+    """The candidates a decision's ``pool`` records: the next in line (``candidates`` of the
+    summary), or every member of a pool recorded as a list before passes replaced credits."""
+    if isinstance(pool, dict):
+        return pool.get("candidates") or []
+    return pool or []
 
 
 def manual_queue(*, user) -> QuerySet[Lead]:

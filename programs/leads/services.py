@@ -2,7 +2,7 @@
 the manual queue, close, and the SLA job that moves unanswered offers on.
 
 Concurrency: every write locks the lead's row first. Routing then takes one transaction-level
-advisory lock, so the round robin's credits and every partner's open-lead count are read and
+advisory lock, so the round robin's passes and every partner's open-lead count are read and
 written by one router at a time: capacity holds exactly and the shares stay true. A lead is never
 offered twice to one partner (a unique constraint backs the router's exclusion), and has at most
 one pending offer.
@@ -10,16 +10,15 @@ one pending offer.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django_countries import countries
+from psycopg2.extras import execute_values
 
 from partners.models import Partner
 from partners.outbox.services import events_record
@@ -37,7 +36,7 @@ from programs.leads.models import (
     LeadRoutingRule,
     LeadWeight,
 )
-from programs.leads.routing import LeadFacts, PartnerFacts, RuleSpec, route
+from programs.leads.routing import LeadFacts, PartnerIndex, Router, RuleSpec
 
 Status = Lead.Status
 Outcome = LeadOffer.Outcome
@@ -221,43 +220,63 @@ def _region_path(code: str | None) -> tuple[str, ...]:
     return tuple(path)
 
 
-def _candidates() -> tuple[list[PartnerFacts], dict[str, int]]:
-    """Every active partner with its weight, capacity, open leads and credit (one query, the open
-    leads and credit as subqueries on their indexes), and the hours to respond per partner type."""
+ACTIVE_GROUPS = """
+WITH active AS (
+    SELECT id, type, engagement, country, regions, verticals FROM {partners} WHERE status = %s
+)
+SELECT 'partner_type', type, array_agg(id) FROM active GROUP BY type
+UNION ALL SELECT 'engagement', engagement, array_agg(id) FROM active GROUP BY engagement
+UNION ALL SELECT 'country', country, array_agg(id) FROM active GROUP BY country
+UNION ALL SELECT 'region', code, array_agg(id) FROM active, unnest(regions) AS code GROUP BY code
+UNION ALL SELECT 'vertical', slug, array_agg(id) FROM active, unnest(verticals) AS slug GROUP BY slug
+"""
+
+
+def _partner_index(known: dict | None) -> PartnerIndex:
+    """The active partners grouped by each field's values (ids aggregated by PostgreSQL in one
+    scan; no per-partner Python objects). ``known`` (a dict the caller keeps between its batches)
+    holds the last index read, reused while no partner has changed since: every write of a partner
+    moves its ``updated_at`` (an index lookup tells), so an import's batches read the partners
+    once, yet a partner deactivated meanwhile is not offered the next batch's leads."""
+    changed = Partner.objects.aggregate(at=Max("updated_at"), last=Max("id"))
+    if known is not None and known.get("changed") == changed:
+        return known["index"]
+    groups: dict[str, dict[str, list[int]]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(ACTIVE_GROUPS.format(partners=Partner._meta.db_table), [Partner.Status.ACTIVE])
+        for field, value, ids in cursor.fetchall():
+            groups.setdefault(field, {})[value] = ids
+    index = PartnerIndex.from_groups(groups)
+    if known is not None:
+        known.update(changed=changed, index=index)
+    return index
+
+
+def _router(rules: list[RuleSpec], known: dict | None = None) -> tuple[Router, dict[str, int]]:
+    """A router over every active partner (_partner_index), and the hours to respond per partner
+    type: the settings, open leads per partner (the ``lead_partner_open`` index) and passes read
+    for each batch, as other routers and lead services change them."""
     weights = dict(LeadWeight.objects.values_list("engagement", "weight"))
     policies = {kind: (capacity, hours) for kind, capacity, hours in LeadPolicy.objects.values_list(
         "partner_type", "capacity", "respond_hours"
     )}  # fmt: skip
-    open_leads = (
-        Lead.objects.filter(partner=OuterRef("pk"), status__in=Lead.OPEN_STATUSES)
+    index = _partner_index(known)
+    weight: dict[int, int] = {}
+    for engagement, ids in index.by_engagement.items():
+        weight.update(dict.fromkeys(ids, weights.get(engagement, DEFAULT_WEIGHT)))
+    capacity: dict[int, int] = {}
+    for kind, ids in index.by_type.items():
+        capacity.update(dict.fromkeys(ids, policies.get(kind, (DEFAULT_CAPACITY, 0))[0]))
+    open_leads = dict(
+        Lead.objects.filter(status__in=Lead.OPEN_STATUSES, partner__isnull=False)
         .order_by()
-        .values("partner")
+        .values("partner_id")
         .annotate(n=Count("id"))
-        .values("n")
+        .values_list("partner_id", "n")
     )
-    credit = LeadCredit.objects.filter(partner=OuterRef("pk")).values("credit")
-    rows = (
-        Partner.objects.filter(status=Partner.Status.ACTIVE)
-        .annotate(open_leads=Coalesce(Subquery(open_leads), 0), credit=Coalesce(Subquery(credit), 0))
-        .order_by("pk")
-        .values_list("id", "type", "engagement", "country", "regions", "verticals", "open_leads", "credit")
-    )
-    partners = [
-        PartnerFacts(
-            id=pk,
-            type=kind,
-            engagement=engagement,
-            country=str(country),
-            regions=frozenset(regions),
-            verticals=frozenset(verticals),
-            open_leads=open_count,
-            capacity=policies.get(kind, (DEFAULT_CAPACITY, 0))[0],
-            weight=weights.get(engagement, DEFAULT_WEIGHT),
-            credit=credit_now,
-        )
-        for pk, kind, engagement, country, regions, verticals, open_count, credit_now in rows
-    ]
-    return partners, {kind: hours for kind, (_, hours) in policies.items()}
+    passes = dict(LeadCredit.objects.values_list("partner_id", "pass_value"))
+    router = Router(index, rules, weight=weight, capacity=capacity, open_leads=open_leads, passes=passes)
+    return router, {kind: hours for kind, (_, hours) in policies.items()}
 
 
 def _rules() -> list[RuleSpec]:
@@ -267,31 +286,30 @@ def _rules() -> list[RuleSpec]:
     ]
 
 
-def _route_locked(leads: list[Lead], *, trigger: str | None, actor, now) -> None:
+def _route_locked(leads: list[Lead], *, trigger: str | None, actor, now, known: dict | None = None) -> None:
     """Route leads whose rows the caller holds (or just created), in its transaction: offer each to
     the partner the rules and the round robin choose, or put it in the manual queue.
 
-    Takes the routing lock, reads the rules, the settings and every active partner once, decides
-    the leads in turn (open counts and credits kept current between them), then writes the
-    decisions, offers, leads, credits and ``lead.offered`` events with one statement each.
-    ``trigger`` None means each lead's own (created, or declined).
+    Takes the routing lock, reads the rules, the settings and every active partner once (as sets
+    of ids per field value, _router), decides the leads in turn (open counts and passes kept
+    current between them), then writes the decisions, offers, leads, the chosen partners' passes
+    and ``lead.offered`` events with one statement each.
+    ``trigger`` None means each lead's own (created, or declined); ``known`` is _partner_index's.
     """
     if not leads:
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROUTING_LOCK])
-    rules = _rules()
-    partners, respond_hours = _candidates()
-    current = {partner.id: partner for partner in partners}
+    router, respond_hours = _router(_rules(), known)
     before: dict[int, set[int]] = {}
     for lead_id, partner_id in LeadOffer.objects.filter(lead_id__in=[lead.pk for lead in leads]).values_list(
         "lead_id", "partner_id"
     ):
         before.setdefault(lead_id, set()).add(partner_id)
-    routings, offers, drafts, credits = [], [], [], {}
+    routings, offers, drafts = [], [], []
     for lead in leads:
         facts = LeadFacts(str(lead.country), _region_path(lead.region_id), lead.vertical_id)
-        decision = route(facts, list(current.values()), rules, offered_before=before.get(lead.pk, ()))
+        decision = router.route(facts, offered_before=before.get(lead.pk, ()))
         routing = LeadRouting(
             lead=lead,
             trigger=trigger or _trigger_of(lead),
@@ -307,37 +325,58 @@ def _route_locked(leads: list[Lead], *, trigger: str | None, actor, now) -> None
         if decision.chosen is None:
             lead.status, lead.partner_id, lead.offered_at, lead.respond_by = Status.MANUAL, None, None, None
             continue
-        for pk, (_, credit) in decision.pool.items():
-            current[pk] = replace(current[pk], credit=credit)
-            credits[pk] = credit
-        chosen = current[decision.chosen]
-        current[chosen.id] = replace(chosen, open_leads=chosen.open_leads + 1)
-        respond_by = now + timedelta(hours=respond_hours.get(chosen.type) or DEFAULT_RESPOND_HOURS)
-        lead.status, lead.partner_id, lead.offered_at, lead.respond_by = Status.OFFERED, chosen.id, now, respond_by
-        offers.append(
-            LeadOffer(lead=lead, partner_id=chosen.id, routing=routing, offered_at=now, respond_by=respond_by)
+        hours = respond_hours.get(router.index.type_of(decision.chosen))
+        respond_by = now + timedelta(hours=hours or DEFAULT_RESPOND_HOURS)
+        lead.status, lead.partner_id, lead.offered_at, lead.respond_by = (
+            Status.OFFERED,
+            decision.chosen,
+            now,
+            respond_by,
         )
-        drafts.append(lead_event_draft(lead=lead, type="lead.offered", partner_id=chosen.id))
+        offers.append(
+            LeadOffer(lead=lead, partner_id=decision.chosen, routing=routing, offered_at=now, respond_by=respond_by)
+        )
+        drafts.append(lead_event_draft(lead=lead, type="lead.offered", partner_id=decision.chosen))
     LeadRouting.objects.bulk_create(routings)
     for offer in offers:
         offer.routing_id = offer.routing.pk
     LeadOffer.objects.bulk_create(offers)
-    Lead.objects.bulk_update(leads, ["status", "partner", "offered_at", "respond_by", "version", "updated_at"])
-    if credits:
+    _leads_update(leads)
+    if router.changed:  # only the chosen partners' passes moved
         LeadCredit.objects.bulk_create(
-            [LeadCredit(partner_id=pk, credit=credit) for pk, credit in credits.items()],
+            [LeadCredit(partner_id=pk, pass_value=value) for pk, value in router.changed.items()],
             update_conflicts=True,
             unique_fields=["partner"],
-            update_fields=["credit"],
+            update_fields=["pass_value"],
         )
     events_record(drafts, actor=actor, returning=False)
+
+
+def _leads_update(leads: list[Lead]) -> None:
+    """Write the routed leads' status, partner, offer times and version with one UPDATE … FROM
+    VALUES (bulk_update's CASE per row and column costs more than the routing itself)."""
+    rows = [
+        (lead.pk, lead.status, lead.partner_id, lead.offered_at, lead.respond_by, lead.version, lead.updated_at)
+        for lead in leads
+    ]
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor,
+            f"""UPDATE {Lead._meta.db_table} AS lead SET status = v.status, partner_id = v.partner_id,
+                offered_at = v.offered_at, respond_by = v.respond_by, version = v.version, updated_at = v.updated_at
+            FROM (VALUES %s) AS v (id, status, partner_id, offered_at, respond_by, version, updated_at)
+            WHERE lead.id = v.id""",  # noqa: S608 (the model's table, not input)
+            rows,
+            template="(%s::bigint, %s, %s::bigint, %s::timestamptz, %s::timestamptz, %s::integer, %s::timestamptz)",
+            page_size=max(len(rows), 1),
+        )
 
 
 def leads_route(*, lead_ids: list[int], actor=None, now=None) -> int:
     """Route the leads among ``lead_ids`` that wait for the router (new, imported or declined),
     ROUTE_BATCH to a transaction. Leads routed already, or held by a concurrent router, are left
     alone, so a task delivered twice routes each lead once. Returns how many were routed."""
-    routed, ids = 0, sorted(set(lead_ids))
+    routed, ids, known = 0, sorted(set(lead_ids)), {}
     for start in range(0, len(ids), ROUTE_BATCH):
         with transaction.atomic():
             leads = list(
@@ -345,7 +384,7 @@ def leads_route(*, lead_ids: list[int], actor=None, now=None) -> int:
                 .filter(pk__in=ids[start : start + ROUTE_BATCH], status__in=Lead.WAITING_STATUSES)
                 .order_by("pk")
             )
-            _route_locked(leads, trigger=None, actor=actor, now=now or timezone.now())
+            _route_locked(leads, trigger=None, actor=actor, now=now or timezone.now(), known=known)
             routed += len(leads)
     return routed
 
@@ -482,7 +521,7 @@ def leads_enforce_sla(*, now=None) -> int:
     router (a lost task). Returns the number of breaches.
     """
     now = now or timezone.now()
-    breached = 0
+    breached, known = 0, {}
     while True:
         with transaction.atomic():
             leads = list(
@@ -502,7 +541,7 @@ def leads_enforce_sla(*, now=None) -> int:
                 ],
                 returning=False,
             )
-            _route_locked(leads, trigger=LeadRouting.Trigger.BREACHED, actor=None, now=now)
+            _route_locked(leads, trigger=LeadRouting.Trigger.BREACHED, actor=None, now=now, known=known)
             breached += len(leads)
     waiting = Lead.objects.filter(status__in=Lead.WAITING_STATUSES, updated_at__lte=now - WAITING_GRACE)
     leads_route(lead_ids=list(waiting.order_by("pk").values_list("pk", flat=True)[:SWEEP_MAX]), now=now)

@@ -11,6 +11,7 @@ from django.utils.timesince import timeuntil
 
 from prm.formats import short_date
 from programs.leads.models import Lead, LeadOffer, LeadRouting
+from programs.leads.selectors import pool_candidates
 
 STATUS_LABELS = dict(Lead.Status.choices)
 STATUS_BADGES = {
@@ -121,13 +122,14 @@ def _step_line(step: dict, number: int) -> dict:
 
 def routing_entries(history) -> list[dict]:
     """Every routing decision of a lead, oldest first, readable by a person: when and why it ran,
-    who ran it, each step with the candidates it kept, the final candidates with their weights and
-    shares, whom it chose and why."""
+    who ran it, each step with the candidates it kept, the final pool's size and the candidates
+    next in line with their weights, shares and passes, whom it chose and why."""
     entries = []
     names = history.partner_names
     for routing in history.routings:
-        pool = routing.pool or []
-        total = sum(entry.get("weight", 0) for entry in pool) or 1
+        rows = pool_candidates(routing.pool)
+        summary = routing.pool if isinstance(routing.pool, dict) else {}
+        total = summary.get("total_weight") or sum(entry.get("weight", 0) for entry in rows) or 1
         candidates = sorted(
             (
                 {
@@ -135,12 +137,13 @@ def routing_entries(history) -> list[dict]:
                     "name": names.get(entry.get("partner"), f"Partner #{entry.get('partner')}"),
                     "weight": entry.get("weight", 0),
                     "share": f"{entry.get('weight', 0) / total:.0%}",
-                    "credit": entry.get("credit", 0),
+                    "pass": entry.get("pass", entry.get("credit", 0)),
                     "chosen": entry.get("partner") == routing.chosen_id,
                 }
-                for entry in pool
+                for entry in rows
             ),
-            key=lambda row: (not row["chosen"], -row["weight"], row["name"]),
+            # a summary lists the next in line already (the chosen one first); an old list is sorted
+            key=lambda row: 0 if summary else (not row["chosen"], -row["weight"], row["name"]),
         )
         entries.append(
             {
@@ -153,6 +156,7 @@ def routing_entries(history) -> list[dict]:
                 "reason": routing.reason,
                 "steps": [_step_line(step, number) for number, step in enumerate(routing.steps or [], start=1)],
                 "candidates": candidates,
+                "pool_size": summary.get("size", len(rows)),
             }
         )
     return entries

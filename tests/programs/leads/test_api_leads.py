@@ -67,7 +67,8 @@ def test_a_manager_creates_a_lead_and_sees_it_offered_with_its_routing(api_clien
     [routing] = body["routing"]
     assert (routing["trigger"], routing["chosen"]) == ("created", alpha.pk)
     assert [step["name"] for step in routing["steps"]][-1] == "Prefer partners of the lead's vertical"
-    assert routing["pool"] == [{"partner": alpha.pk, "weight": 2, "credit": 0}]
+    assert routing["pool"]["candidates"] == [{"partner": alpha.pk, "weight": 2, "pass": 0}]
+    assert (routing["pool"]["size"], routing["pool"]["chosen"]["partner"]) == (1, alpha.pk)
 
 
 @pytest.mark.parametrize(

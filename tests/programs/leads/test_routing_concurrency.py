@@ -1,10 +1,11 @@
 """Leads routed at the same moment, on real PostgreSQL transactions: capacity and the round
-robin's credits are read and written by one router at a time."""
+robin's passes are read and written by one router at a time."""
 
 import pytest
 
 from partners.models import Partner
-from programs.leads.models import Lead, LeadCredit, LeadPolicy
+from programs.leads.models import Lead, LeadCredit, LeadPolicy, LeadWeight
+from programs.leads.routing import STRIDE
 from tests.programs.leads.helpers import lead_partner, new_lead
 from tests.programs.leads.test_sla import _race
 
@@ -32,8 +33,10 @@ def test_simultaneous_leads_share_out_as_the_weights_say():
     alpha, bravo = lead_partner(name="Alpha"), lead_partner(name="Bravo")
     # when: eight leads at once
     results = _race(*[lambda n=n: new_lead(company=f"Prospect {n}") for n in range(8)])
-    # then: four each, and the credits balance out
+    # then: four each, and each pass moved four strides
     assert all(isinstance(result, Lead) for result in results), results
     chosen = [result.partner_id for result in results]
     assert (chosen.count(alpha.pk), chosen.count(bravo.pk)) == (4, 4)
-    assert sum(LeadCredit.objects.filter(partner__in=[alpha, bravo]).values_list("credit", flat=True)) == 0
+    passes = LeadCredit.objects.filter(partner__in=[alpha, bravo]).values_list("pass_value", flat=True)
+    weight = LeadWeight.objects.filter(engagement=alpha.engagement).values_list("weight", flat=True).first() or 1
+    assert list(passes) == [4 * (STRIDE // weight)] * 2

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from partners.outbox.models import Event
 from prm.errors import FieldErrors
-from programs.leads.models import Lead, LeadOffer, LeadPolicy, LeadRouting, LeadRoutingRule, LeadWeight
+from programs.leads.models import Lead, LeadCredit, LeadOffer, LeadPolicy, LeadRouting, LeadRoutingRule, LeadWeight
+from programs.leads.routing import STRIDE
 from programs.leads.services import (
     InvalidLeadTransition,
     LeadNotOffered,
@@ -54,7 +55,10 @@ def test_a_new_lead_is_offered_at_once_with_its_routing_recorded():
         ("Partner covers the lead's region", "applied", 1),
         ("Prefer partners of the lead's vertical", "applied", 1),
     ]
-    assert routing.pool == [{"partner": dach.pk, "weight": 2, "credit": 0}]
+    assert routing.pool["size"] == 1 and routing.pool["total_weight"] == 2
+    assert routing.pool["chosen"] == {"partner": dach.pk, "weight": 2, "pass": 0, "next_pass": STRIDE // 2}
+    assert routing.pool["candidates"] == [{"partner": dach.pk, "weight": 2, "pass": 0}]
+    assert LeadCredit.objects.get(partner=dach).pass_value == STRIDE // 2
     event = Event.objects.get(type="lead.offered")
     assert (event.partner_id, event.data["audience"], event.data["respond_by"]) == (
         dach.pk,
