@@ -242,6 +242,7 @@ class Activity(models.Model):
         CALL = "call", "Call"
         EMAIL = "email", "E-mail"
         DEAL = "deal", "Deal"
+        LEAD = "lead", "Lead"
 
     # indexed by activity_partner_time, which starts with the partner
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="activities", db_index=False)

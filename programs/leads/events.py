@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from partners.events import timeline_record
+from partners.models import Activity, Partner
 from partners.notifications.categories import (
     PARTNER,
     STAFF,
@@ -65,6 +67,33 @@ def lead_event_draft(*, lead: Lead, type: str, partner_id: int | None, extra: di
 def lead_event(*, lead: Lead, actor, type: str, partner_id: int | None, extra: dict | None = None) -> None:
     """Record one lead change's event in the caller's transaction (lead_event_draft)."""
     events_record([lead_event_draft(lead=lead, type=type, partner_id=partner_id, extra=extra)], actor=actor)
+
+
+def lead_on_timelines(entries: list[tuple[int, Lead, str]], *, at) -> None:
+    """Timeline rows, one INSERT for a batch, on the partners a routing offered leads to or whose
+    offers lapsed: ``(partner id, lead, message)``. What we did, not what the partner did, so the
+    partner's last activity stays as it was."""
+    Activity.objects.bulk_create(
+        Activity(
+            partner_id=partner_id,
+            kind=Activity.Kind.LEAD,
+            message=f"{message}: {lead.company}"[:500],
+            data={"lead": lead.pk, "status": lead.status},
+            created_at=at,
+        )
+        for partner_id, lead, message in entries
+    )
+
+
+def lead_on_timeline(*, partner_id: int, lead: Lead, actor, message: str) -> None:
+    """The timeline row of what a partner's login or a manager did with one lead."""
+    timeline_record(
+        partner=Partner(pk=partner_id),
+        actor=actor,
+        kind=Activity.Kind.LEAD,
+        message=f"{message}: {lead.company}"[:500],
+        data={"lead": lead.pk, "status": lead.status},
+    )
 
 
 def _when(value) -> str:

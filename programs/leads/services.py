@@ -25,7 +25,7 @@ from partners.outbox.services import events_record
 from partners.reference import reference
 from prm.broker import enqueue_on_commit
 from prm.errors import Conflict, FieldErrors, NotFound
-from programs.leads.events import lead_event, lead_event_draft
+from programs.leads.events import lead_event, lead_event_draft, lead_on_timeline, lead_on_timelines
 from programs.leads.models import (
     Lead,
     LeadCountryRegion,
@@ -350,6 +350,7 @@ def _route_locked(leads: list[Lead], *, trigger: str | None, actor, now, known: 
             update_fields=["pass_value"],
         )
     events_record(drafts, actor=actor, returning=False)
+    lead_on_timelines([(offer.partner_id, offer.lead, "Lead offered") for offer in offers], at=now)
 
 
 def _leads_update(leads: list[Lead]) -> None:
@@ -424,6 +425,7 @@ def lead_accept(*, lead_id: int, partner_id: int, actor, now=None) -> Lead:
     lead.save()
     lead.refresh_from_db()
     lead_event(lead=lead, actor=actor, type="lead.accepted", partner_id=partner_id)
+    lead_on_timeline(partner_id=partner_id, lead=lead, actor=actor, message="Lead accepted")
     return lead
 
 
@@ -447,6 +449,7 @@ def lead_decline(*, lead_id: int, partner_id: int, actor, reason: str, now=None)
     lead.save()
     lead.refresh_from_db()
     lead_event(lead=lead, actor=actor, type="lead.declined", partner_id=partner_id, extra={"reason": offer.reason})
+    lead_on_timeline(partner_id=partner_id, lead=lead, actor=actor, message=f"Lead declined ({offer.reason})")
     from programs.leads.tasks import lead_route_task
 
     enqueue_on_commit(lead_route_task, lead.pk)
@@ -485,6 +488,7 @@ def lead_assign_manually(*, lead_id: int, partner_id: int, actor, now=None) -> L
     lead.refresh_from_db()
     lead_event(lead=lead, actor=actor, type="lead.assigned", partner_id=partner.pk)
     lead_event(lead=lead, actor=actor, type="lead.offered", partner_id=partner.pk)
+    lead_on_timelines([(partner.pk, lead, "Lead assigned by a manager")], at=now)
     return lead
 
 
@@ -508,6 +512,9 @@ def lead_close(*, lead_id: int, actor, converted: bool = False, now=None) -> Lea
     lead.save()
     lead.refresh_from_db()
     lead_event(lead=lead, actor=actor, type="lead.closed", partner_id=lead.partner_id)
+    if lead.partner_id is not None:
+        message = "Lead converted" if converted else "Lead closed"
+        lead_on_timeline(partner_id=lead.partner_id, lead=lead, actor=actor, message=message)
     return lead
 
 
@@ -540,6 +547,9 @@ def leads_enforce_sla(*, now=None) -> int:
                     for lead in leads
                 ],
                 returning=False,
+            )
+            lead_on_timelines(
+                [(lead.partner_id, lead, "Lead not answered in time (SLA breach)") for lead in leads], at=now
             )
             _route_locked(leads, trigger=LeadRouting.Trigger.BREACHED, actor=None, now=now, known=known)
             breached += len(leads)
