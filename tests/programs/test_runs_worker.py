@@ -48,6 +48,9 @@ def _outcome_keys(partner: dict, today: date) -> list[str]:
     def quiet_for(days):
         return [f"inactivity:{pk}:{last_activity.isoformat()}"] if quiet >= days else []
 
+    def no_deal_since_created(days):  # no registration ever: counted from the partner's creation
+        return [f"pipeline_metric:{pk}:days_since_last_deal:gte:90:90:never"] if age >= days else []
+
     engagement = partner["engagement"]
     match partner["type"]:
         case "business":
@@ -57,11 +60,12 @@ def _outcome_keys(partner: dict, today: date) -> list[str]:
             return missing("kyc") + missing("nda") + reviews.get(engagement, [])
         case "technology":
             return missing("integration_certificate") + review("roadmap_review", 182) + quiet_for(180)
-        case "sales":  # no win rate reported, so no threshold is crossed
-            return review("pipeline_review", 90) + quiet_for(90)
-        case "channel":  # onboarding counts from creation (no start on file); no MDF figures reported
+        case "sales":  # no closed deals, so no win rate to cross the line; coached for registering none
+            return no_deal_since_created(90) + review("pipeline_review", 90) + quiet_for(90)
+        case "channel":  # onboarding counts from creation (no start on file); no MDF figures, no leads
             late = partner["status"] == "onboarding" and age > 60
-            return ([f"onboarding_deadline:{pk}:{created.isoformat()}"] if late else []) + review("business_review", 90)
+            onboarding = [f"onboarding_deadline:{pk}:{created.isoformat()}"] if late else []
+            return no_deal_since_created(90) + onboarding + review("business_review", 90)
         case "support":  # no SLA or CSAT figures reported
             return missing("support_certificate")
     raise AssertionError(partner)

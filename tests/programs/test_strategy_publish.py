@@ -3,6 +3,7 @@
 from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 
 from prm.errors import FieldErrors
 from programs.strategies.models import Strategy, StrategyVersion
@@ -147,3 +148,18 @@ def test_sales_and_channel_strategies_coach_quiet_partners_and_read_win_rates_fr
         "channel": [("days_since_last_deal", "gte", 90), ("lead_sla_breaches", "gte", 3)],
     }
     assert not any(rule["kind"] == "metric_threshold" and rule["params"]["metric"] == "win_rate_pct" for rule in sales)
+
+
+def test_the_deals_migration_leaves_edited_strategies_alone_and_runs_once(manager):
+    # given: the sales strategy edited by a manager since
+    sales = Strategy.objects.get(partner_type="sales")
+    strategy_publish(
+        strategy_id=sales.pk, actor=manager, rules=[{"kind": "inactivity", "params": {"days": 45}, "scope": {}}]
+    )
+    before = {strategy.pk: strategy.current_version_id for strategy in Strategy.objects.all()}
+    # when: the migration runs again
+    READ_DEALS.read_deals(django_apps, None)
+    # then: nothing is published again, and the edited strategy keeps its own rules
+    assert {strategy.pk: strategy.current_version_id for strategy in Strategy.objects.all()} == before
+    sales.refresh_from_db()
+    assert [rule["kind"] for rule in sales.current_version.rules] == ["inactivity"]
