@@ -10,7 +10,7 @@ them through ``leads_route`` in this process, the code path the import's Celery 
 under the routing lock; decisions, offers, leads, passes and ``lead.offered`` events written per
 batch). ``wall_s`` is the routing alone; the target is 10,000 leads within 30 s.
 
-Afterwards the leads, their offers, routing decisions and events are deleted, and every partner's
+Afterwards the leads, their offers, routing decisions, timeline rows and events are deleted, and every partner's
 pass is put back as it was, so the next run on the same database measures the same work.
 """
 
@@ -82,6 +82,7 @@ def cleanup(passes: dict[int, int] | None = None) -> int:
     ``passes`` (passes_snapshot() before the run), put every partner's pass back as it was."""
     from django.db import connection, transaction
 
+    from partners.models import Activity
     from partners.outbox.models import Event
     from prm.db import delete_in_batches
     from programs.leads.models import Lead, LeadCredit, LeadOffer, LeadRouting
@@ -94,6 +95,10 @@ def cleanup(passes: dict[int, int] | None = None) -> int:
         )
         for model in (LeadOffer, LeadRouting):
             cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE lead_id IN (SELECT id FROM bench_leads)")  # noqa: S608
+        cursor.execute(
+            f"DELETE FROM {Activity._meta.db_table} WHERE kind = 'lead' "  # noqa: S608
+            "AND (data->>'lead')::bigint IN (SELECT id FROM bench_leads)"
+        )
         cursor.execute("SELECT id::text FROM bench_leads")
         ids = [row[0] for row in cursor.fetchall()]
         for start in range(0, len(ids), 5000):

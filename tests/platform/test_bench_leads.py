@@ -4,6 +4,7 @@ not even a moved pass."""
 
 import pytest
 
+from partners.models import Activity
 from partners.outbox.models import Event
 from prm.bench_leads import SOURCE, cleanup, passes_snapshot, write_leads
 from programs.leads.models import Lead, LeadCredit, LeadOffer, LeadRouting
@@ -31,6 +32,7 @@ def test_bench_leads_are_routed_by_the_real_router_and_cleaned_up():
     assert offered > 0
     assert LeadOffer.objects.filter(lead_id__in=ids).count() == offered
     assert Event.objects.filter(type="lead.offered", object_id__in=[str(pk) for pk in ids]).count() == offered
+    assert Activity.objects.filter(kind="lead", data__lead__in=ids).count() == offered
     assert passes_snapshot() != before
     # when
     cleanup(before)
@@ -39,4 +41,5 @@ def test_bench_leads_are_routed_by_the_real_router_and_cleaned_up():
     assert not LeadRouting.objects.filter(lead_id__in=ids).exists()
     assert not LeadOffer.objects.filter(lead_id__in=ids).exists()
     assert not Event.objects.filter(object_type="lead").exclude(object_id=str(kept.pk)).exists()
+    assert not Activity.objects.filter(kind="lead").exclude(data__lead=kept.pk).exists()
     assert passes_snapshot() == before and LeadCredit.objects.count() == len(before)
