@@ -171,12 +171,12 @@ def _peak_rss_mb(master_pid: int) -> float:
     return max(peaks)
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def _wait_for_port(port: int, timeout: float = 30) -> None:
+def wait_for_port(port: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -343,7 +343,7 @@ def main(argv: list[str]) -> int:
         cwd=ROOT, env=env,
     )  # fmt: skip
     try:
-        _wait_for_port(args.port)
+        wait_for_port(args.port)
         api_headers = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
         api_path, floor_path = f"/api/v1/partners/?{LIST_QUERY}", "/bench/floor/partners/"
         for path in (api_path, floor_path):  # warm every worker
@@ -369,8 +369,8 @@ def main(argv: list[str]) -> int:
         server.terminate()
         server.wait(timeout=30)
 
-    p50, p95, rps = statistics.median(api), _percentile(api, 95), len(api) / api_wall
-    floor_p50, floor_p95, floor_rps = statistics.median(floor), _percentile(floor, 95), len(floor) / floor_wall
+    p50, p95, rps = statistics.median(api), percentile(api, 95), len(api) / api_wall
+    floor_p50, floor_p95, floor_rps = statistics.median(floor), percentile(floor, 95), len(floor) / floor_wall
     print(
         f"bench: GET /api/v1/partners/?{LIST_QUERY} x{args.requests}, concurrency {args.concurrency}, "
         f"gunicorn {args.workers} workers"

@@ -29,6 +29,8 @@ import threading
 import time
 from pathlib import Path
 
+from prm.bench import percentile, wait_for_port
+
 ROOT = Path(__file__).resolve().parent.parent
 SMALL, LARGE = 10_000, 1_000_000
 REQUESTS = 2_000
@@ -154,24 +156,6 @@ def _post_all(port: int, token: str, bodies: list[bytes]) -> tuple[list[float], 
     return latencies, wall, statuses
 
 
-def _percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-def _wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            conn.request("GET", "/healthz/")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("bench: gunicorn did not start")
-
-
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m prm.bench_deals", description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=REQUESTS, help="registrations per measurement")
@@ -202,7 +186,7 @@ def main(argv: list[str]) -> int:
     )  # fmt: skip
     results = {}
     try:
-        _wait_for_port(args.port)
+        wait_for_port(args.port)
         started = time.perf_counter()
         _existing_registrations(1, SMALL)
         print(f"bench: {SMALL:,} registrations written in {time.perf_counter() - started:.1f} s", flush=True)
@@ -233,7 +217,7 @@ def main(argv: list[str]) -> int:
         )
         print(
             f"BENCH deal_register existing={existing} rps={len(latencies) / wall:.0f} p50_ms={p50:.2f} "
-            f"p95_ms={_percentile(latencies, 95):.2f} ratio={p50 / small_p50:.2f} "
+            f"p95_ms={percentile(latencies, 95):.2f} ratio={p50 / small_p50:.2f} "
             f"targets=ratio<={TARGET_RATIO},rps>={TARGET_RPS}",
             flush=True,
         )

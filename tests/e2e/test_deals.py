@@ -6,10 +6,8 @@ Set ``E2E_SCREENSHOTS`` to a folder to keep a full-page screenshot of every step
 pixels wide.
 """
 
-import os
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -17,30 +15,11 @@ from playwright.sync_api import expect
 from partners.models import PartnerUser
 from programs.deals.models import Deal
 from programs.deals.services import deal_register
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.helpers import log_in, screenshots
+from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-WIDTHS = (1280, 390)
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("E2E_SCREENSHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(Path(folder) / f"deals-{name}-{width}.png"), full_page=True)
-    page.set_viewport_size(size)
-
-
-def _log_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
 
 
 def test_a_partner_registers_an_overlapping_deal_the_manager_approves_it_and_the_partner_sees_it_protected(
@@ -62,11 +41,11 @@ def test_a_partner_registers_an_overlapping_deal_the_manager_approves_it_and_the
     page.set_default_timeout(15_000)
 
     # when: Amy opens her deals and registers Acme
-    _log_in(page, amy)
+    log_in(page, amy)
     expect(page).to_have_url(re.compile(r"/partner/$"))
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Deals").click()
     expect(page.get_by_role("heading", name="No deals registered yet")).to_be_visible()
-    _shot(page, "1-partner-list-empty")
+    screenshots(page, "deals", "1-partner-list-empty")
     page.get_by_role("link", name="Register a deal").first.click()
     page.get_by_label("Customer company").fill("ACME Inc.")
     page.get_by_label("Customer domain").fill("https://www.acme.com")
@@ -78,24 +57,24 @@ def test_a_partner_registers_an_overlapping_deal_the_manager_approves_it_and_the
     page.get_by_label("Currency").fill("EUR")
     page.get_by_label("Expected close").fill((date.today() + timedelta(days=45)).isoformat())
     page.get_by_label("Products").fill("Cloud, Support")
-    _shot(page, "2-partner-register-pending")
+    screenshots(page, "deals", "2-partner-register-pending")
     page.get_by_role("button", name="Register deal").click()
     expect(page.get_by_text("Waiting for your partner manager's decision.")).to_be_visible()
-    _shot(page, "3-partner-deal-submitted")
+    screenshots(page, "deals", "3-partner-deal-submitted")
     mine = Deal.objects.get(partner=alpha)
 
     # when: Maria opens the approval queue and the registration
     manager_page = manager_side.new_page()
     manager_page.set_default_timeout(15_000)
-    _log_in(manager_page, maria)
+    log_in(manager_page, maria)
     expect(manager_page.locator("#pipeline-panel")).to_contain_text("Waiting for approval")
-    _shot(manager_page, "4-manager-dashboard")
+    screenshots(manager_page, "deals", "4-manager-dashboard")
     manager_page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=re.compile("Deals")).click()
     expect(manager_page.get_by_role("heading", name="Deals", exact=True)).to_be_visible()
-    _shot(manager_page, "5-manager-deal-list")
+    screenshots(manager_page, "deals", "5-manager-deal-list")
     manager_page.get_by_role("link", name="Approval queue").click()
     expect(manager_page.get_by_role("heading", level=1)).to_contain_text("Approval queue")
-    _shot(manager_page, "6-manager-queue")
+    screenshots(manager_page, "deals", "6-manager-queue")
     manager_page.get_by_role("link", name="Review ACME Inc.").click()
     # then: the conflict panel puts Bravo's earlier registration beside Amy's, with the evidence
     panel = manager_page.locator("#conflict-panel")
@@ -104,23 +83,23 @@ def test_a_partner_registers_an_overlapping_deal_the_manager_approves_it_and_the
     expect(panel.locator(".badge", has_text="Domain")).to_be_visible()
     expect(panel.locator(".badge", has_text="Company name")).to_be_visible()
     expect(panel).to_contain_text("Cloud")
-    _shot(manager_page, "7-manager-conflict-panel")
+    screenshots(manager_page, "deals", "7-manager-conflict-panel")
     # when: approving without a reason is refused next to the field, with one it goes through
     manager_page.get_by_role("button", name="Approve and override").click()
     expect(manager_page.locator("#id_approve-reason_error")).to_contain_text("came first")
     manager_page.get_by_label("Reason for overriding").fill("Alpha ran the proof of concept")
     manager_page.get_by_role("button", name="Approve and override").click()
     expect(manager_page.get_by_text("ACME Inc. is approved and protected.")).to_be_visible()
-    _shot(manager_page, "8-manager-approved")
+    screenshots(manager_page, "deals", "8-manager-approved")
 
     # then: Amy sees her deal protected, until when
     mine.refresh_from_db()
     page.goto(f"/partner/deals/{mine.pk}/")
     until = mine.protected_until.astimezone().date()
     expect(page.get_by_role("status").filter(has_text="Protected until")).to_contain_text(f"{until.day} {until:%b %Y}")
-    _shot(page, "9-partner-deal-protected")
+    screenshots(page, "deals", "9-partner-deal-protected")
     page.get_by_role("link", name="Deals").first.click()
     expect(page.get_by_role("cell", name=re.compile("ACME Inc."))).to_be_visible()
-    _shot(page, "10-partner-list")
+    screenshots(page, "deals", "10-partner-list")
     partner_side.close()
     manager_side.close()

@@ -9,7 +9,6 @@ step at 1280 and 390 pixels wide.
 
 import csv
 import io
-import os
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from playwright.sync_api import expect
 
 from partners.imports.models import Import
 from partners.models import Partner
+from tests.e2e.helpers import screenshots
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -30,26 +30,6 @@ CSV = (
     "Quokka Labs;https://quokka.example;support;AU;ANZ\r\n"
     "Broken Row;https://broken.example;spaceship;DE;\r\n"
 )
-WIDTHS = (1280, 390)
-
-
-def _shot(page, name: str) -> None:
-    """Full-page screenshots of the current page at each width, when E2E_SCREENSHOTS names a folder."""
-    folder = os.environ.get("E2E_SCREENSHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(Path(folder) / f"imports-{name}-{width}.png"), full_page=True)
-        height = page.evaluate("document.documentElement.scrollHeight")
-        for part, top in enumerate(range(0, height, 1000) if height > 1400 else ()):
-            clip = {"x": 0, "y": top, "width": width, "height": min(1000, height - top)}
-            page.screenshot(
-                path=str(Path(folder) / f"imports-{name}-{width}-part{part + 1}.png"), full_page=True, clip=clip
-            )
-    page.set_viewport_size(size)
 
 
 def _figure(page, label: str):
@@ -70,11 +50,11 @@ def test_a_manager_maps_a_column_reads_the_dry_run_imports_and_downloads_the_rep
     # when: she opens the imports and starts a new one
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", name="No imports yet")).to_be_visible()
-    _shot(page, "1-list-empty")
+    screenshots(page, "imports", "1-list-empty")
     page.get_by_role("link", name="New import").click()
     page.get_by_label("What the rows are").select_option("partners")
     page.get_by_label("CSV file").set_input_files(upload)
-    _shot(page, "2-upload")
+    screenshots(page, "imports", "2-upload")
     page.get_by_role("button", name="Upload and map columns").click()
     # then: the mapping page read the file and guessed every column but "Org"
     expect(page.get_by_role("heading", level=1)).to_have_text("2. Which column is which")
@@ -86,7 +66,7 @@ def test_a_manager_maps_a_column_reads_the_dry_run_imports_and_downloads_the_rep
     expect(page.get_by_label("Field for the column Country")).to_have_value("country")
     expect(page.get_by_label("Field for the column Regions")).to_have_value("regions")
     expect(page.get_by_role("cell", name="Nordwind Capital Malmö")).to_be_visible()
-    _shot(page, "3-map")
+    screenshots(page, "imports", "3-map")
     # when: she maps "Org" to the name and runs the dry run
     org.select_option(label="Name")
     page.get_by_role("button", name="Run a dry run").click()
@@ -103,7 +83,7 @@ def test_a_manager_maps_a_column_reads_the_dry_run_imports_and_downloads_the_rep
     expect(broken).to_contain_text("Type: “spaceship” is not a partner type")
     expect(rows.get_by_role("row").filter(has_text="Helix Health")).to_contain_text("Country: DE → AT")
     assert not Partner.objects.filter(name="Quokka Labs").exists()
-    _shot(page, "4-dry-run")
+    screenshots(page, "imports", "4-dry-run")
     # when: she imports the rows
     page.get_by_role("button", name="Import these rows").click()
     # then: the import's page follows the worker to the end
@@ -117,7 +97,7 @@ def test_a_manager_maps_a_column_reads_the_dry_run_imports_and_downloads_the_rep
     assert (quokka.type, quokka.country.code, quokka.regions) == ("support", "AU", ["ANZ"])
     assert Partner.objects.get(name="Helix Health").country.code == "AT"
     expect(page.get_by_role("link", name="Quokka Labs")).to_have_attribute("href", f"/partners/{quokka.pk}/")
-    _shot(page, "5-import")
+    screenshots(page, "imports", "5-import")
     # when: she downloads the report
     with page.expect_download() as download:
         page.get_by_role("link", name="Download report (CSV)").click()
@@ -136,4 +116,4 @@ def test_a_manager_maps_a_column_reads_the_dry_run_imports_and_downloads_the_rep
     page.get_by_role("link", name="Imports").first.click()
     expect(page.get_by_role("row").nth(1)).to_contain_text("Import")
     expect(page.get_by_role("row").nth(2)).to_contain_text("Dry run")
-    _shot(page, "6-list")
+    screenshots(page, "imports", "6-list")

@@ -7,10 +7,8 @@ Set ``E2E_SCREENSHOTS`` to a folder to keep a full-page screenshot of every step
 pixels wide.
 """
 
-import os
 import re
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
@@ -19,30 +17,11 @@ from playwright.sync_api import expect
 from partners.models import PartnerUser
 from programs.leads.models import Lead
 from programs.leads.services import lead_create
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.helpers import log_in, screenshots
+from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-WIDTHS = (1280, 390)
-
-
-def _shot(page, name: str) -> None:
-    folder = os.environ.get("E2E_SCREENSHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(Path(folder) / f"leads-{name}-{width}.png"), full_page=True)
-    page.set_viewport_size(size)
-
-
-def _log_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
 
 
 def test_a_lead_is_offered_declined_with_a_reason_and_the_manager_sees_it_rerouted_with_its_history(
@@ -63,19 +42,19 @@ def test_a_lead_is_offered_declined_with_a_reason_and_the_manager_sees_it_rerout
     manager_page.set_default_timeout(15_000)
 
     # when: Maria opens the leads and creates one, first forgetting the country
-    _log_in(manager_page, maria)
+    log_in(manager_page, maria)
     nav = manager_page.get_by_role("navigation", name="Main navigation")
     expect(nav.get_by_role("link", name=re.compile("Leads"))).to_contain_text("1")  # the manual queue
     nav.get_by_role("link", name=re.compile("Leads")).click()
     expect(manager_page.get_by_role("heading", name="Leads", exact=True)).to_be_visible()
-    _shot(manager_page, "1-manager-list")
+    screenshots(manager_page, "leads", "1-manager-list")
     manager_page.get_by_role("link", name="New lead").click()
     manager_page.get_by_label(re.compile(r"^Company\W*$")).fill("Helix Clinics")
     manager_page.get_by_label("Contact name").fill("Jane Doe")
     manager_page.get_by_label("Contact e-mail").fill("jane@helix.example")
     manager_page.get_by_role("button", name="Create and route lead").click()
     expect(manager_page.locator("#id_country_error")).to_be_visible()
-    _shot(manager_page, "2-manager-create-error")
+    screenshots(manager_page, "leads", "2-manager-create-error")
     manager_page.get_by_label("Country").select_option("DE")
     manager_page.get_by_label("Vertical").select_option("healthcare")
     manager_page.get_by_label("Company size").select_option("50-249")
@@ -86,14 +65,14 @@ def test_a_lead_is_offered_declined_with_a_reason_and_the_manager_sees_it_rerout
     history = manager_page.locator("#routing-history")
     expect(history).to_contain_text("Lead created")
     expect(history).to_contain_text("Offered to Alpha Resellers")
-    _shot(manager_page, "3-manager-lead-offered")
+    screenshots(manager_page, "leads", "3-manager-lead-offered")
     lead = Lead.objects.get(company="Helix Clinics")
     until = lead.respond_by.astimezone()
 
     # when: Amy logs in and opens her leads
     page = partner_side.new_page()
     page.set_default_timeout(15_000)
-    _log_in(page, amy)
+    log_in(page, amy)
     expect(page).to_have_url(re.compile(r"/partner/$"))
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Leads").click()
     # then: she sees it with the time to answer
@@ -101,20 +80,20 @@ def test_a_lead_is_offered_declined_with_a_reason_and_the_manager_sees_it_rerout
     expect(card).to_contain_text("Helix Clinics")
     expect(card).to_contain_text(f"Answer by {until.day} {until:%b %Y}, {until:%H:%M}")
     expect(card).to_contain_text("left")
-    _shot(page, "4-partner-offered")
+    screenshots(page, "leads", "4-partner-offered")
     # when: she declines without a reason, then with one
     card.get_by_role("link", name=re.compile("Decline")).click()
     expect(page.get_by_role("status").filter(has_text="Offered to you")).to_be_visible()
     page.get_by_role("button", name="Decline lead").click()
     expect(page.locator("#id_reason_error")).to_contain_text("Say why you decline this lead")
-    _shot(page, "5-partner-decline-error")
+    screenshots(page, "leads", "5-partner-decline-error")
     page.get_by_label("Why do you decline?").fill("No healthcare team in Munich this quarter")
     page.get_by_role("button", name="Decline lead").click()
     expect(page.get_by_text("You declined Helix Clinics; it goes to another partner.")).to_be_visible()
     expect(page.get_by_role("heading", name="No leads waiting for your answer")).to_be_visible()
     page.get_by_role("link", name=re.compile("Declined or missed")).click()
     expect(page.get_by_role("cell", name=re.compile("No healthcare team"))).to_be_visible()
-    _shot(page, "6-partner-declined")
+    screenshots(page, "leads", "6-partner-declined")
 
     # then: Maria sees the lead offered to Bravo, with both decisions and Amy's reason
     manager_page.goto("/leads/")
@@ -127,23 +106,23 @@ def test_a_lead_is_offered_declined_with_a_reason_and_the_manager_sees_it_rerout
     expect(history).to_contain_text("Offered to Bravo Partners")
     expect(history).to_contain_text("Not offered this lead before")
     expect(history).to_contain_text("“Partner covers the lead's region”")
-    _shot(manager_page, "7-manager-rerouted")
+    screenshots(manager_page, "leads", "7-manager-rerouted")
 
     # and the manual queue and the routing rules editor
     manager_page.goto("/leads/manual/")
     expect(manager_page.get_by_role("row", name=re.compile("Outback Mining"))).to_contain_text("required rule")
-    _shot(manager_page, "8-manager-queue")
+    screenshots(manager_page, "leads", "8-manager-queue")
     manager_page.get_by_role("link", name=re.compile("Assign Outback Mining")).click()
     expect(manager_page.locator("#assign")).to_be_visible()
     manager_page.get_by_label("Find a partner by name").fill("Bra")
     expect(manager_page.locator("#id_partner option", has_text="Bravo Partners")).to_have_count(1)
-    _shot(manager_page, "9-manager-assign")
+    screenshots(manager_page, "leads", "9-manager-assign")
     manager_page.goto("/leads/routing/")
     expect(manager_page.get_by_role("heading", name="Rules, in order")).to_be_visible()
-    _shot(manager_page, "10-manager-routing")
+    screenshots(manager_page, "leads", "10-manager-routing")
     manager_page.locator("#add-rule summary").click()
     manager_page.get_by_role("button", name="Add rule").click()
     expect(manager_page.locator("#id_new-name_error")).to_be_visible()
-    _shot(manager_page, "11-manager-routing-error")
+    screenshots(manager_page, "leads", "11-manager-routing-error")
     partner_side.close()
     manager_side.close()

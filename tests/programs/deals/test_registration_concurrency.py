@@ -9,31 +9,10 @@ from django.db import connection, transaction
 
 from programs.deals.models import Deal, DealConflict
 from programs.deals.services import CustomerProtected, deal_approve, deal_register
+from tests.fixtures.threads import race
 from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(*calls):
-    """Run the calls in threads released together; returns each one's result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    return results
 
 
 def _register(partner):
@@ -48,7 +27,7 @@ def test_of_two_simultaneous_registrations_exactly_one_is_first_and_the_other_is
         Deal.objects.all().delete()
         alpha, bravo = PartnerFactory(status="active"), PartnerFactory(status="active")
         # when
-        results = _race(_register(alpha), _register(bravo))
+        results = race(_register(alpha), _register(bravo))
         # then: both registered, and exactly one of them carries a conflict naming the other
         assert all(isinstance(result, Deal) for result in results), results
         conflicts = list(DealConflict.objects.values_list("deal_id", "other_id"))
@@ -62,7 +41,7 @@ def test_a_registration_racing_an_approval_is_either_refused_or_flagged_never_si
         alpha, bravo = PartnerFactory(status="active"), PartnerFactory(status="active")
         pending = _register(alpha)()
         # when: bravo registers while alpha's registration is approved
-        approved, registered = _race(lambda pk=pending.pk: deal_approve(deal_id=pk, actor=None), _register(bravo))
+        approved, registered = race(lambda pk=pending.pk: deal_approve(deal_id=pk, actor=None), _register(bravo))
         # then
         assert isinstance(approved, Deal) and approved.state == "approved", approved
         if isinstance(registered, CustomerProtected):

@@ -1,16 +1,15 @@
 """The SLA job: offers not answered in time move to the next candidate, the breach is recorded
 on the partner, both sides hear of it, and a double or concurrent run changes nothing twice."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 
 from partners.models import Partner
 from partners.outbox.models import Event
 from programs.leads.models import Lead, LeadOffer, LeadRouting
 from programs.leads.services import LeadNotOffered, lead_accept, leads_enforce_sla
+from tests.fixtures.threads import race
 from tests.programs.leads.helpers import lead_partner, new_lead
 
 
@@ -87,27 +86,6 @@ def test_the_job_routes_a_lead_left_waiting_when_its_task_was_lost():
     assert lead.partner_id in {partner.pk, other.pk}
 
 
-def _race(*calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_runs_reroute_each_lapsed_lead_exactly_once():
     for _ in range(3):  # several rounds, so an unguarded claim would show
@@ -118,7 +96,7 @@ def test_two_concurrent_runs_reroute_each_lapsed_lead_exactly_once():
         leads = [new_lead(company=f"Prospect {n}") for n in range(12)]
         later = max(lead.respond_by for lead in leads) + timedelta(minutes=1)
         # when
-        results = _race(*[lambda at=later: leads_enforce_sla(now=at)] * 2)
+        results = race(*[lambda at=later: leads_enforce_sla(now=at)] * 2)
         # then: every lapsed offer breached once, every lead offered to a new partner once
         assert all(isinstance(result, int) for result in results), results
         assert sum(results) == 12
