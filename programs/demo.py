@@ -89,6 +89,8 @@ def demo_pipeline_seed(*, deals: int, leads: int, seed: int = 1, if_empty: bool 
                 _decide(deal, partner, chance, when + timedelta(days=len(made)))
             except (CustomerProtected, FieldErrors):
                 continue  # the other registration won the customer: this one waits
+    for partner in Partner.objects.filter(users__isnull=False, status="active").distinct().order_by("pk")[:3]:
+        registered += _featured(partner, chance, now)  # the demo partner logins see deals of their own
     deals_expire()  # what the hourly job would have done to the older registrations by now
     return PipelineResult(registered, conflicts, _leads(leads, chance, sellers))
 
@@ -107,6 +109,26 @@ def _register(partner: Partner, company: str, domain: str, when, chance: random.
         products=chance.sample(PRODUCTS, chance.randint(1, 3)),
         now=when,
     )
+
+
+def _featured(partner: Partner, chance: random.Random, now) -> int:
+    """Three registrations of a partner that has logins: one approved and protected, one waiting
+    for approval, one won — so its portal shows each state."""
+    made = []
+    for number, (company, domain) in enumerate(chance.sample(CUSTOMERS, 3)):
+        when = now - timedelta(days=10 + 20 * number)
+        try:
+            made.append(_register(partner, f"{company} Group", domain.replace(".", "-group.", 1), when, chance))
+        except CustomerProtected:
+            continue
+    manager = partner.owner
+    for index, deal in enumerate(made):
+        if manager is None or index == 1:
+            continue  # waiting in the approval queue
+        deal = deal_approve(deal_id=deal.pk, actor=manager, now=deal.created_at + timedelta(days=1))
+        if index == 2:
+            deal_close(deal_id=deal.pk, actor=None, won=True, amount=deal.amount, closed_on=timezone.localdate())
+    return len(made)
 
 
 def _decide(deal: Deal, partner: Partner, chance: random.Random, when) -> None:
