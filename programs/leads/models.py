@@ -4,10 +4,12 @@ region a lead's country belongs to."""
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import OpClass
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Cast, Upper
 from django.utils import timezone
 from django_countries.fields import CountryField
 
@@ -87,6 +89,12 @@ class Lead(models.Model):
             models.Index(fields=["country", "-created_at"], name="lead_country_recent"),
             models.Index(fields=["source", "-created_at"], name="lead_source_recent"),
             models.Index(fields=["-created_at", "-id"], name="lead_recent"),
+            # ?search=: the beginning of the company name, whatever its case (Django's istartswith
+            # compares UPPER(company::text))
+            models.Index(
+                OpClass(Upper(Cast("company", output_field=models.TextField())), name="text_pattern_ops"),
+                name="lead_company_prefix",
+            ),
             # an import finds the leads it brought before by their contact's e-mail
             models.Index(fields=["contact_email"], name="lead_contact_email", condition=~Q(contact_email="")),
             # the SLA job: offers whose time is up
