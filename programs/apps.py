@@ -15,7 +15,7 @@ class ProgramsConfig(AppConfig):
         from partners.panels import register_dashboard_panel, register_partner_home_panel, register_partner_panel
         from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
-        from programs.deals.views.dashboard import pipeline_panel
+        from programs.deals.views.dashboard import partner_pipeline_panel, pipeline_panel
         from programs.leads.events import register as register_lead_events
         from programs.leads.imports import LeadImport
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
@@ -23,6 +23,7 @@ class ProgramsConfig(AppConfig):
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
         partners_imported.connect(_reevaluate_imported, dispatch_uid="programs.reevaluate_imported_partners")
         register_partner_panel("strategies", partner_page_panel)
+        register_partner_panel("deals", partner_pipeline_panel)
         register_partner_home_panel("strategies", partner_home_panel)
         register_dashboard_panel("deals", pipeline_panel)
         register_event_type(

@@ -155,12 +155,15 @@ def quarter_start(day: date) -> date:
     return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
-def pipeline_summary(*, user, today: date | None = None) -> Pipeline:
+def pipeline_summary(*, user, partner_id: int | None = None, today: date | None = None) -> Pipeline:
     """Open pipeline amount by currency, counts by status, approvals waiting and won this quarter,
-    for staff: one query grouped by state and currency, whatever the number of deals."""
+    for staff, of every partner or of one: one query grouped by state and currency, whatever the
+    number of deals."""
     # deal_list's rule for staff (every deal), without the joins a grouped read does not need
     staff = user.is_authenticated and user.is_active and user.is_staff
     deals = Deal.objects.order_by() if staff else Deal.objects.none()
+    if partner_id is not None:
+        deals = deals.filter(partner_id=partner_id)
     today = today or timezone.localdate()
     start = quarter_start(today)
     won_now = Q(state=Deal.State.WON, closed_on__gte=start, closed_on__lte=today)

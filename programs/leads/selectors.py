@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from partners.models import Partner
 from partners.querysets import partner_id_of
@@ -188,3 +190,38 @@ def routing_settings() -> tuple[list[LeadRoutingRule], list[LeadWeight], list[Le
         list(LeadWeight.objects.order_by("engagement")),
         list(LeadPolicy.objects.order_by("partner_type")),
     )
+
+
+@dataclass(frozen=True)
+class PartnerLeadFigures:
+    """How a partner answers the leads offered to it, over the last ``days``."""
+
+    offered_now: int
+    offered: int
+    accepted: int
+    declined: int
+    breached: int
+    days: int
+
+    @property
+    def acceptance_rate(self) -> int | None:
+        """Accepted of the answered offers (a lapse counts as an answer), in whole per cent."""
+        answered = self.accepted + self.declined + self.breached
+        return round(100 * self.accepted / answered) if answered else None
+
+
+def partner_lead_figures(*, user, partner_id: int, days: int = 90) -> PartnerLeadFigures | None:
+    """Staff only (a partner never reads how it compares): one query over the partner's offers on
+    their (partner, outcome, responded_at) index."""
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return None
+    since = timezone.now() - timedelta(days=days)
+    recent = Q(offered_at__gte=since)
+    row = LeadOffer.objects.filter(partner_id=partner_id).aggregate(
+        offered_now=Count("pk", filter=Q(outcome=LeadOffer.Outcome.PENDING)),
+        offered=Count("pk", filter=recent),
+        accepted=Count("pk", filter=recent & Q(outcome=LeadOffer.Outcome.ACCEPTED)),
+        declined=Count("pk", filter=recent & Q(outcome=LeadOffer.Outcome.DECLINED)),
+        breached=Count("pk", filter=recent & Q(outcome=LeadOffer.Outcome.BREACHED)),
+    )
+    return PartnerLeadFigures(days=days, **row)

@@ -11,18 +11,25 @@ from prm.formats import short_date
 from programs.deals.models import Deal
 from programs.deals.selectors import pipeline_summary
 from programs.deals.views.display import STATE_BADGES, STATE_LABELS, money
+from programs.leads.selectors import partner_lead_figures
 
 
-def _deals_url(**params) -> str:
+def _deals_list_url(**params) -> str:
     return f"{reverse('deal-list')}?{urlencode(params)}" if params else reverse("deal-list")
 
 
-def pipeline_panel(*, user) -> dict:
+def pipeline_panel(*, user, partner=None) -> dict:
     """Open pipeline by currency, deals by status, approvals waiting and won this quarter, each
-    figure a link to the deals behind it; nothing for a login that is not staff. Three queries."""
+    figure a link to the deals behind it, of every partner or of ``partner``; nothing for a login
+    that is not staff. Three queries."""
     if not user.is_staff:
         return {}
-    summary = pipeline_summary(user=user)
+    scope = {"partner": partner.pk} if partner is not None else {}
+
+    def _deals_url(**params) -> str:
+        return _deals_list_url(**scope, **params)
+
+    summary = pipeline_summary(user=user, partner_id=partner.pk if partner is not None else None)
     quarter = f"since {short_date(summary.quarter_start)}"
     return {
         "template": "deals/portal/_dashboard_pipeline.html",
@@ -43,7 +50,20 @@ def pipeline_panel(*, user) -> dict:
             for state in Deal.State.values
         ],
         "quarter": quarter,
-        "queue_url": reverse("deal-queue"),
+        "title": "Deals and leads" if partner is not None else "Deal pipeline",
+        "all_url": _deals_url(),
+        "queue_url": _deals_url(status="submitted") if partner is not None else reverse("deal-queue"),
         "open_url": _deals_url(status="submitted,approved"),
         "won_url": _deals_url(status="won"),
     }
+
+
+def partner_pipeline_panel(*, user, partner) -> dict:
+    """The partner page's deals (pipeline_panel for this partner) and how it answers leads: offers
+    waiting now, and of the last 90 days accepted, declined and let lapse. Four queries."""
+    panel = pipeline_panel(user=user, partner=partner)
+    if not panel:
+        return {}
+    panel["leads"] = partner_lead_figures(user=user, partner_id=partner.pk)
+    panel["leads_url"] = f"{reverse('lead-list')}?{urlencode({'partner': partner.pk})}"
+    return {"partner_pipeline": panel}

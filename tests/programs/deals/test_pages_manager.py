@@ -7,10 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from partners.models import PartnerUser
 from programs.deals.models import Deal
 from programs.deals.services import deal_approve, deal_close, deal_register
+from programs.leads.models import Lead, LeadOffer
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -229,3 +231,30 @@ def test_the_dashboard_shows_the_pipeline(client, alpha, bravo, manager):
 
 def test_the_dashboard_pipeline_is_empty_without_deals(client, alpha):
     assert "No deals registered yet" in client.get("/").content.decode()
+
+
+def test_the_partner_page_shows_its_deals_and_how_it_answers_leads(client):
+    # given: a partner with an open and a won deal, and lead offers accepted, declined and lapsed
+    manager = UserFactory(role="manager")
+    partner = PartnerFactory(owner=manager, status="active", type="sales")
+    other = PartnerFactory(status="active")
+    for owner, state, amount in ((partner, "submitted", 1000), (partner, "won", 5000), (other, "submitted", 9)):
+        Deal.objects.create(
+            partner=owner, customer_company="Acme", company_key="acme", customer_domain="acme.com", amount=amount,
+            currency="EUR", expected_close_on=date.today(), state=state,
+            closed_on=date.today() if state == "won" else None, closed_amount=amount if state == "won" else None,
+        )  # fmt: skip
+    for outcome in ("accepted", "declined", "breached", "pending"):
+        lead = Lead.objects.create(company=f"Lead {outcome}", country="DE")
+        LeadOffer.objects.create(lead=lead, partner=partner, outcome=outcome, respond_by=timezone.now())
+    client.force_login(manager)
+    # when
+    html = client.get(f"/partners/{partner.pk}/").content.decode()
+    # then
+    panel = html[html.index('id="pipeline-panel"') : html.index('id="outcomes"')]
+    assert "Deals and leads" in panel
+    assert "1,000.00 EUR" in panel and "5,000.00 EUR" in panel and "9.00 EUR" not in panel
+    assert f"/deals/?partner={partner.pk}&amp;status=won" in panel
+    leads = panel[panel.index('id="partner-leads"') :]
+    assert "33 %" in leads  # 1 accepted of 3 answered
+    assert "1 accepted, 1 declined of 4 offered" in leads
