@@ -6,8 +6,8 @@ import pytest
 from partners.models import Partner
 from programs.leads.models import Lead, LeadCredit, LeadPolicy, LeadWeight
 from programs.leads.routing import STRIDE
+from tests.fixtures.threads import race
 from tests.programs.leads.helpers import lead_partner, new_lead
-from tests.programs.leads.test_sla import _race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,7 +20,7 @@ def test_simultaneous_leads_never_push_a_partner_past_its_capacity():
         LeadPolicy.objects.filter(partner_type="channel").update(capacity=1)
         partner = lead_partner()
         # when
-        results = _race(*[lambda n=n: new_lead(company=f"Prospect {n}") for n in range(4)])
+        results = race(*[lambda n=n: new_lead(company=f"Prospect {n}") for n in range(4)])
         # then: exactly one offered to it, the others in the manual queue
         assert all(isinstance(result, Lead) for result in results), results
         assert sorted(result.status for result in results) == ["manual", "manual", "manual", "offered"]
@@ -32,7 +32,7 @@ def test_simultaneous_leads_share_out_as_the_weights_say():
     LeadPolicy.objects.update(capacity=1000)
     alpha, bravo = lead_partner(name="Alpha"), lead_partner(name="Bravo")
     # when: eight leads at once
-    results = _race(*[lambda n=n: new_lead(company=f"Prospect {n}") for n in range(8)])
+    results = race(*[lambda n=n: new_lead(company=f"Prospect {n}") for n in range(8)])
     # then: four each, and each pass moved four strides
     assert all(isinstance(result, Lead) for result in results), results
     chosen = [result.partner_id for result in results]
