@@ -12,5 +12,6 @@ urlpatterns = [
     path("deals/<int:deal_id>/approve/", manager.deal_approve, name="deal-approve"),
     path("deals/<int:deal_id>/reject/", manager.deal_reject, name="deal-reject"),
     path("deals/<int:deal_id>/extend/", manager.deal_extend, name="deal-extend"),
+    path("deals/<int:deal_id>/close/", manager.deal_close, name="deal-close"),
     path("deals/queue/badge/", manager.approval_queue_badge, name="deal-queue-badge"),
 ]

@@ -26,7 +26,7 @@ from prm.errors import DomainError, FieldErrors
 from prm.spreadsheets import csv_safe
 from programs.deals import selectors, services
 from programs.deals.filters import ORDERING_LABELS
-from programs.deals.forms import ReasonForm
+from programs.deals.forms import DealCloseForm, ReasonForm
 from programs.deals.models import Deal, DealConflict
 from programs.deals.views.display import day, deal_row, filter_query, filterset, history_line
 
@@ -213,6 +213,9 @@ def _detail(request: HttpRequest, deal: Deal, *, forms: dict | None = None, stat
         "may_decide": may_decide,
         "can_approve": may_decide and deal.state == Deal.State.SUBMITTED,
         "can_extend": may_decide and deal.is_protected() and deal.extended_at is None,
+        "can_close": may_decide and deal.state == Deal.State.APPROVED,
+        "close_form": forms.get("close")
+        or DealCloseForm(prefix="close", initial={"outcome": "won", "amount": deal.amount}),
         "approve_form": forms.get("approve") or ReasonForm(prefix="approve", **REASONS["approve"]),
         "reject_form": forms.get("reject") or ReasonForm(prefix="reject", **REASONS["reject"]),
         "extend_form": forms.get("extend") or ReasonForm(prefix="extend", **REASONS["extend"]),
@@ -285,3 +288,32 @@ def deal_extend(request: HttpRequest, deal_id: int) -> HttpResponse:
         lambda deal, reason: services.deal_extend(deal_id=deal.pk, actor=request.user, reason=reason),
         "{deal.customer_company}'s protection is extended.",
     )
+
+
+@require_POST
+@portal_view(write=True)
+def deal_close(request: HttpRequest, deal_id: int) -> HttpResponse:
+    """Close an approved deal won (with the amount and date) or lost, for the partner."""
+    deal = _deal_or_404(request, deal_id)
+    if not can_change_partner(request.user, deal.partner):
+        raise PermissionDenied
+    form = DealCloseForm(request.POST, prefix="close")
+    if form.is_valid():
+        won = form.cleaned_data["outcome"] == "won"
+        try:
+            services.deal_close(
+                deal_id=deal.pk,
+                actor=request.user,
+                won=won,
+                amount=form.cleaned_data["amount"] if won else None,
+                closed_on=form.cleaned_data["closed_on"],
+            )
+        except FieldErrors as exc:
+            form.add_service_errors(exc.errors)
+        except DomainError as exc:  # closed or expired meanwhile
+            messages.error(request, exc.message)
+            return redirect("deal-detail", deal.pk)
+        else:
+            messages.success(request, f"{deal.customer_company} is closed as {'won' if won else 'lost'}.")
+            return redirect("deal-detail", deal.pk)
+    return _detail(request, deal, forms={"close": form}, status=400)

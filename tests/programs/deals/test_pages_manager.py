@@ -258,3 +258,28 @@ def test_the_partner_page_shows_its_deals_and_how_it_answers_leads(client):
     leads = panel[panel.index('id="partner-leads"') :]
     assert "33 %" in leads  # 1 accepted of 3 answered
     assert "1 accepted, 1 declined of 4 offered" in leads
+
+
+def test_the_partners_manager_closes_an_approved_deal_won_or_lost_with_errors_next_to_the_fields(
+    client, alpha, manager
+):
+    # given: two approved deals of a partner the manager owns
+    won = deal_approve(deal_id=_register(alpha).pk, actor=manager)
+    lost = deal_approve(deal_id=_register(alpha, "Globex", "globex.com").pk, actor=manager)
+    assert "Close the deal" in client.get(f"/deals/{won.pk}/").content.decode()
+    # when: won without an amount, then with one; the other lost
+    missing = client.post(f"/deals/{won.pk}/close/", {"close-outcome": "won", "close-amount": ""})
+    closed = client.post(f"/deals/{won.pk}/close/", {"close-outcome": "won", "close-amount": "31000"})
+    dropped = client.post(f"/deals/{lost.pk}/close/", {"close-outcome": "lost"})
+    again = client.post(f"/deals/{lost.pk}/close/", {"close-outcome": "won", "close-amount": "5"})
+    # then
+    assert missing.status_code == 400 and "Give the amount won" in missing.content.decode()
+    assert closed.status_code == 302 and dropped.status_code == 302
+    assert Deal.objects.get(pk=won.pk).state == "won" and Deal.objects.get(pk=won.pk).closed_amount == 31000
+    assert Deal.objects.get(pk=lost.pk).state == "lost"
+    assert again.status_code == 302 and Deal.objects.get(pk=lost.pk).state == "lost"  # told, nothing changed
+    # and a manager who does not own the partner may not
+    other = _register(alpha, "Initech", "initech.com")
+    deal_approve(deal_id=other.pk, actor=manager)
+    refused = _client(UserFactory(role="manager")).post(f"/deals/{other.pk}/close/", {"close-outcome": "lost"})
+    assert refused.status_code == 403 and Deal.objects.get(pk=other.pk).state == "approved"
