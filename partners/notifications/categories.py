@@ -104,7 +104,8 @@ def _int(value) -> int | None:
 # --- partner logins --------------------------------------------------------------------
 
 
-def _partner_requests(events, batch: Batch):
+def addressed_partner_logins(events, batch: Batch):
+    """Every active login of the partner an event is addressed to (``audience`` partner)."""
     for event in events:
         if event.data.get("audience") == "partner" and event.partner_id is not None:
             for user_id in batch.partner_logins.get(event.partner_id, ()):
@@ -184,7 +185,8 @@ def _describe_run(event, batch: Batch) -> Message:
     )
 
 
-def _owned_partner_activity(events, batch: Batch):
+def partner_owner(events, batch: Batch):
+    """The owner (partner manager) of each event's partner."""
     for event in events:
         entry = batch.partners.get(event.partner_id)
         if entry and entry[1] is not None:
@@ -215,7 +217,7 @@ for _category in (
         audience=PARTNER,
         default=Delivery.IMMEDIATELY,
         event_types=("outcome.created",),
-        recipients=_partner_requests,
+        recipients=addressed_partner_logins,
         describe=_describe_request,
     ),
     Category(
@@ -256,7 +258,7 @@ for _category in (
         audience=STAFF,
         default=Delivery.DIGEST,
         event_types=("document.uploaded", "partner.status_changed"),
-        recipients=_owned_partner_activity,
+        recipients=partner_owner,
         describe=_describe_activity,
     ),
 ):

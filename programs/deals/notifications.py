@@ -12,6 +12,7 @@ from partners.notifications.categories import (
     Category,
     Message,
     page_link,
+    partner_owner,
     register_category,
 )
 from partners.notifications.models import Delivery
@@ -66,13 +67,6 @@ def _describe_for_partner(event, batch: Batch) -> Message:
     )
 
 
-def _partner_owner(events, batch: Batch):
-    for event in events:
-        entry = batch.partners.get(event.partner_id)
-        if entry and entry[1] is not None:
-            yield event, entry[1]
-
-
 def _describe_for_manager(event, batch: Batch) -> Message:
     data = event.data
     overlaps = len(data.get("conflicts") or [])
@@ -107,7 +101,7 @@ def register() -> None:
             audience=STAFF,
             default=Delivery.IMMEDIATELY,
             event_types=("deal.registered",),
-            recipients=_partner_owner,
+            recipients=partner_owner,
             describe=_describe_for_manager,
         )
     )

@@ -17,6 +17,7 @@ from partners.notifications.categories import (
     Batch,
     Category,
     Message,
+    addressed_partner_logins,
     page_link,
     register_category,
 )
@@ -104,13 +105,6 @@ def _when(value) -> str:
     return moment.strftime("%d %b %Y, %H:%M %Z").strip()
 
 
-def _offeree_logins(events, batch: Batch):
-    for event in events:
-        if event.data.get("audience") == "partner" and event.partner_id is not None:
-            for user_id in batch.partner_logins.get(event.partner_id, ()):
-                yield event, user_id
-
-
 def _describe_offer(event, batch: Batch) -> Message:
     data = event.data
     company = data.get("company") or "a prospect"
@@ -167,7 +161,7 @@ def register() -> None:
             audience=PARTNER,
             default=Delivery.IMMEDIATELY,
             event_types=("lead.offered", "lead.rerouted"),
-            recipients=_offeree_logins,
+            recipients=addressed_partner_logins,
             describe=_describe_offer,
         )
     )

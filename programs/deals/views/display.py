@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.contrib import messages
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 
+from prm.errors import DomainError, FieldErrors
 from prm.formats import short_date
+from programs.deals import services
 from programs.deals.filters import DealFilterSet
 from programs.deals.models import Deal, DealHistory
 
@@ -135,3 +138,26 @@ def filterset(request: HttpRequest, queryset, names) -> DealFilterSet:
         if value:
             data[key] = value
     return DealFilterSet(data, queryset, request=request)
+
+
+def close_from_form(request: HttpRequest, deal: Deal, form) -> bool:
+    """Close ``deal`` as a valid DealCloseForm says, for the partner's page and the manager's
+    alike: True when the page should be shown again (closed, or the deal moved on meanwhile, each
+    said in a message), False when the form now carries the service's field errors."""
+    won = form.cleaned_data["outcome"] == "won"
+    try:
+        services.deal_close(
+            deal_id=deal.pk,
+            actor=request.user,
+            won=won,
+            amount=form.cleaned_data["amount"] if won else None,
+            closed_on=form.cleaned_data["closed_on"],
+        )
+    except FieldErrors as exc:
+        form.add_service_errors(exc.errors)
+        return False
+    except DomainError as exc:  # closed or expired meanwhile
+        messages.error(request, exc.message)
+        return True
+    messages.success(request, f"{deal.customer_company} is closed as {'won' if won else 'lost'}.")
+    return True

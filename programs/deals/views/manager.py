@@ -28,7 +28,7 @@ from programs.deals import selectors, services
 from programs.deals.filters import ORDERING_LABELS
 from programs.deals.forms import DealCloseForm, ReasonForm
 from programs.deals.models import Deal, DealConflict
-from programs.deals.views.display import day, deal_row, filter_query, filterset, history_line
+from programs.deals.views.display import close_from_form, day, deal_row, filter_query, filterset, history_line
 
 PAGE_SIZE = 50
 CSV_CHUNK_SIZE = 2000
@@ -298,22 +298,6 @@ def deal_close(request: HttpRequest, deal_id: int) -> HttpResponse:
     if not can_change_partner(request.user, deal.partner):
         raise PermissionDenied
     form = DealCloseForm(request.POST, prefix="close")
-    if form.is_valid():
-        won = form.cleaned_data["outcome"] == "won"
-        try:
-            services.deal_close(
-                deal_id=deal.pk,
-                actor=request.user,
-                won=won,
-                amount=form.cleaned_data["amount"] if won else None,
-                closed_on=form.cleaned_data["closed_on"],
-            )
-        except FieldErrors as exc:
-            form.add_service_errors(exc.errors)
-        except DomainError as exc:  # closed or expired meanwhile
-            messages.error(request, exc.message)
-            return redirect("deal-detail", deal.pk)
-        else:
-            messages.success(request, f"{deal.customer_company} is closed as {'won' if won else 'lost'}.")
-            return redirect("deal-detail", deal.pk)
+    if form.is_valid() and close_from_form(request, deal, form):
+        return redirect("deal-detail", deal.pk)
     return _detail(request, deal, forms={"close": form}, status=400)

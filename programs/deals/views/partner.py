@@ -18,7 +18,7 @@ from programs.deals import selectors, services
 from programs.deals.forms import DealCloseForm, DealRegisterForm, DealUpdateForm
 from programs.deals.models import Deal
 from programs.deals.services import CustomerProtected
-from programs.deals.views.display import day, deal_row, filter_query, filterset, history_line
+from programs.deals.views.display import close_from_form, day, deal_row, filter_query, filterset, history_line
 
 PAGE_SIZE = 25
 FILTERS = ("status", "stage", "search")
@@ -180,22 +180,6 @@ def deal_close(request: HttpRequest, deal_id: int) -> HttpResponse:
     """Close an approved deal won (with the amount and date) or lost."""
     deal = _deal_or_404(request, deal_id)
     form = DealCloseForm(request.POST)
-    if form.is_valid():
-        won = form.cleaned_data["outcome"] == "won"
-        try:
-            services.deal_close(
-                deal_id=deal.pk,
-                actor=request.user,
-                won=won,
-                amount=form.cleaned_data["amount"] if won else None,
-                closed_on=form.cleaned_data["closed_on"],
-            )
-        except FieldErrors as exc:
-            form.add_service_errors(exc.errors)
-        except DomainError as exc:
-            messages.error(request, exc.message)
-            return redirect("partner-deals:deal-detail", deal.pk)
-        else:
-            messages.success(request, "Congratulations, the deal is won." if won else "The deal was closed as lost.")
-            return redirect("partner-deals:deal-detail", deal.pk)
+    if form.is_valid() and close_from_form(request, deal, form):
+        return redirect("partner-deals:deal-detail", deal.pk)
     return _detail(request, deal, close_form=form, status=400)
