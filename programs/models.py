@@ -1,4 +1,4 @@
-"""How partners are managed; each area lives in its own sub-package (strategies/, deals/, leads/)."""
+"""How partners are managed; each area lives in its own sub-package (strategies/, deals/, leads/, tiers/)."""
 
 from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection  # noqa: F401
 from programs.leads.models import (  # noqa: F401
@@ -20,3 +20,4 @@ from programs.strategies.models import (  # noqa: F401
     StrategyRun,
     StrategyVersion,
 )
+from programs.tiers.models import DowngradeProposal, Membership, Program, Tier, TierChange  # noqa: F401

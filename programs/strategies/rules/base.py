@@ -71,6 +71,62 @@ class LeadOfferFact:
 
 
 @dataclass(frozen=True)
+class CertificationFact:
+    """A certification held by one of the partner's contacts, in a vertical. Only a verified one
+    that has not expired makes its holder certified."""
+
+    id: int
+    contact_id: int
+    definition_id: int
+    vertical: str
+    earned_on: date
+    expires_on: date | None
+    verified: bool
+
+    def is_current(self, today: date) -> bool:
+        """Verified and valid through its expiry day."""
+        return self.verified and (self.expires_on is None or self.expires_on >= today)
+
+
+@dataclass(frozen=True)
+class TierFact:
+    """One tier of a program with its requirements (``None`` / empty means not required)."""
+
+    id: int
+    name: str
+    rank: int
+    min_revenue: float | None = None
+    min_won_deals: int | None = None
+    min_certified: Mapping[str, int] = field(default_factory=dict)
+    requires_agreement: bool = False
+    min_health_score: int | None = None
+
+
+@dataclass(frozen=True)
+class MembershipFact:
+    """The partner's place in a program: its tier, its state (ok, grace, proposed_downgrade) and
+    what the program decides: its tiers (lowest rank first), currency, grace days, auto upgrade."""
+
+    id: int
+    program_id: int
+    program_slug: str
+    program_name: str
+    currency: str
+    auto_upgrade: bool
+    grace_days: int
+    tiers: tuple[TierFact, ...]
+    tier_id: int
+    state: str
+    since: date
+    grace_started_on: date | None = None
+    evaluated_on: date | None = None
+
+    @property
+    def tier(self) -> TierFact:
+        return next(tier for tier in self.tiers if tier.id == self.tier_id)
+
+
+@dataclass(frozen=True)
 class PartnerFacts:
     """What the rules may know about one partner on ``today``.
 
@@ -98,6 +154,9 @@ class PartnerFacts:
     deals: tuple[DealFact, ...] = ()
     last_deal_on: date | None = None  # the newest registration, however old
     lead_offers: tuple[LeadOfferFact, ...] = ()
+    health_score: int | None = None
+    memberships: tuple[MembershipFact, ...] = ()
+    certifications: tuple[CertificationFact, ...] = ()
 
     def days_since(self, day: date) -> int:
         return (self.today - day).days
@@ -110,6 +169,10 @@ class PartnerFacts:
     def days_since_last_activity(self) -> int | None:
         return None if self.last_activity_on is None else self.days_since(self.last_activity_on)
 
+    def certified_contacts(self, vertical: str) -> int:
+        """How many distinct contacts hold a current certification in the vertical."""
+        return len({c.contact_id for c in self.certifications if c.vertical == vertical and c.is_current(self.today)})
+
     def newest_document(self, kind: str) -> DocumentFact | None:
         """The latest issued document of a kind (undated ones count as oldest; ties go to the higher id)."""
         of_kind = [document for document in self.documents if document.kind == kind]
@@ -120,9 +183,10 @@ class OutcomeKind:
     TASK = "task"
     ALERT = "alert"
     STATUS_CHANGE = "status_change"
+    TIER_CHANGE = "tier_change"
     NOTIFICATION = "notification"
     SCORE = "score"
-    ALL = frozenset({TASK, ALERT, STATUS_CHANGE, NOTIFICATION, SCORE})
+    ALL = frozenset({TASK, ALERT, STATUS_CHANGE, TIER_CHANGE, NOTIFICATION, SCORE})
 
 
 AUDIENCES = frozenset({"manager", "partner"})
