@@ -243,6 +243,11 @@ class Activity(models.Model):
         EMAIL = "email", "E-mail"
         DEAL = "deal", "Deal"
         LEAD = "lead", "Lead"
+        TIER = "tier", "Tier"
+        CERTIFICATION = "certification", "Certification"
+        APPLICATION = "application", "Application"
+        AGREEMENT = "agreement", "Agreement"
+        ONBOARDING = "onboarding", "Onboarding"
 
     # indexed by activity_partner_time, which starts with the partner
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="activities", db_index=False)

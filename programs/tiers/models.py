@@ -113,7 +113,11 @@ class Membership(models.Model):
     state = models.CharField(max_length=20, choices=State.choices, default=State.OK)
     grace_started_on = models.DateField(null=True, blank=True)
     grace_until = models.DateField(null=True, blank=True)
-    evaluated_on = models.DateField(null=True, blank=True)
+    evaluated_on = models.DateField(null=True, blank=True, help_text="The day of the last full tier review.")
+    recommended_tier = models.ForeignKey(
+        Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The higher tier the last review recommended, until a manager applies it or it no longer holds.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -154,6 +158,9 @@ class TierChange(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["partner", "-created_at"], name="tier_change_partner")]
 
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.from_tier_id} → {self.to_tier_id}"
+
 
 class DowngradeProposal(models.Model):
     """A member still below its tier after the grace period: a manager approves or rejects moving it down."""
@@ -187,3 +194,6 @@ class DowngradeProposal(models.Model):
             models.Index(fields=["partner"], name="downgrade_partner"),
             models.Index(fields=["created_at"], name="downgrade_pending", condition=Q(state="pending")),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.membership_id}: {self.from_tier_id} → {self.to_tier_id} ({self.state})"

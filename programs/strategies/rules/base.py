@@ -119,7 +119,9 @@ class MembershipFact:
     state: str
     since: date
     grace_started_on: date | None = None
+    grace_until: date | None = None
     evaluated_on: date | None = None
+    recommended_tier_id: int | None = None
 
     @property
     def tier(self) -> TierFact:
