@@ -18,7 +18,11 @@ class ProgramsConfig(AppConfig):
         from programs.deals.views.dashboard import partner_pipeline_panel, pipeline_panel
         from programs.leads.events import register as register_lead_events
         from programs.leads.imports import LeadImport
+        from programs.strategies.effects import register_effect_handler
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
+        from programs.tiers import notifications as tier_notifications
+        from programs.tiers.events import EVENT_TYPES as TIER_EVENT_TYPES
+        from programs.tiers.services import tier_evaluations_apply
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
         partners_imported.connect(_reevaluate_imported, dispatch_uid="programs.reevaluate_imported_partners")
@@ -36,6 +40,10 @@ class ProgramsConfig(AppConfig):
         register_lead_events()
         register_kind(LeadImport())  # partners never import programs: the kind is registered from here
         deal_notifications.register()
+        for name, description in TIER_EVENT_TYPES.items():
+            register_event_type(name, description)
+        tier_notifications.register()
+        register_effect_handler("tier_evaluation", tier_evaluations_apply)
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)
 

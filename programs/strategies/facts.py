@@ -23,9 +23,12 @@ from programs.strategies.rules.base import (
     DealFact,
     DocumentFact,
     LeadOfferFact,
+    MembershipFact,
     MetricFact,
     PartnerFacts,
+    TierFact,
 )
+from programs.tiers.models import Membership, Tier
 
 METRIC_HISTORY_DAYS = 730  # the longest window a metric_threshold rule may look back
 
@@ -72,8 +75,58 @@ def _lead_offer_facts(ids: list[int], today: date) -> dict[int, list[LeadOfferFa
     return offers
 
 
+def _membership_facts(ids: list[int]) -> dict[int, list[MembershipFact]]:
+    """Each partner's program memberships, each with its program's tiers (lowest rank first): two queries."""
+    rows = list(
+        Membership.objects.filter(partner_id__in=ids).values_list(
+            "id", "partner_id", "program_id", "program__slug", "program__name", "program__currency",
+            "program__auto_upgrade", "program__grace_days", "tier_id", "state", "since", "grace_started_on",
+            "grace_until", "evaluated_on", "recommended_tier_id",
+        )
+    )  # fmt: skip
+    if not rows:
+        return {}
+    tiers: dict[int, list[TierFact]] = defaultdict(list)
+    for tier in Tier.objects.filter(program_id__in={row[2] for row in rows}).order_by("program_id", "rank"):
+        tiers[tier.program_id].append(
+            TierFact(
+                id=tier.pk,
+                name=tier.name,
+                rank=tier.rank,
+                min_revenue=float(tier.min_revenue) if tier.min_revenue is not None else None,
+                min_won_deals=tier.min_won_deals,
+                min_certified=dict(tier.min_certified),
+                requires_agreement=tier.requires_agreement,
+                min_health_score=tier.min_health_score,
+            )
+        )
+    memberships: dict[int, list[MembershipFact]] = defaultdict(list)
+    for (pk, partner_id, program_id, slug, name, currency, auto, grace_days, tier_id, state, since, grace_started_on,
+         grace_until, evaluated_on, recommended_tier_id) in rows:  # fmt: skip
+        memberships[partner_id].append(
+            MembershipFact(
+                id=pk,
+                program_id=program_id,
+                program_slug=slug,
+                program_name=name,
+                currency=currency,
+                auto_upgrade=auto,
+                grace_days=grace_days,
+                tiers=tuple(tiers[program_id]),
+                tier_id=tier_id,
+                state=state,
+                since=since,
+                grace_started_on=grace_started_on,
+                grace_until=grace_until,
+                evaluated_on=evaluated_on,
+                recommended_tier_id=recommended_tier_id,
+            )
+        )
+    return memberships
+
+
 def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, PartnerFacts]:
-    """Facts for each partner id; nine queries for any number of partners."""
+    """Facts for each partner id; eleven queries for any number of partners (nine without memberships)."""
     ids = list(partner_ids)
     parents = reference().parents
     reviews: dict[int, dict[str, date]] = defaultdict(dict)
@@ -113,10 +166,11 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
     )
     deals, last_deal_on = _deal_facts(ids, today)
     lead_offers = _lead_offer_facts(ids, today)
+    memberships = _membership_facts(ids)
     facts = {}
     for row in Partner.objects.filter(pk__in=ids).values(
         "id", "name", "type", "status", "engagement", "country", "regions", "verticals", "owner_id",
-        "created_at", "last_activity_at",
+        "created_at", "last_activity_at", "health_score",
     ):  # fmt: skip
         pid = row["id"]
         started = onboarding_started.get(pid)
@@ -141,5 +195,7 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
             deals=tuple(deals.get(pid, ())),
             last_deal_on=last_deal_on.get(pid),
             lead_offers=tuple(lead_offers.get(pid, ())),
+            health_score=row["health_score"],
+            memberships=tuple(memberships.get(pid, ())),
         )
     return facts

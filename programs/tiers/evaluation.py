@@ -56,7 +56,7 @@ class RequirementCheck:
 
     @property
     def progress(self) -> int:
-        """0–100, for a progress bar."""
+        """0 to 100, for a progress bar."""
         if self.met:
             return 100
         if isinstance(self.threshold, bool) or not self.threshold:
@@ -164,7 +164,9 @@ def tier_checks(tier: TierFact, standing: Standing, currency: str) -> tuple[Requ
                 value=score if score is not None else 0,
                 threshold=tier.min_health_score,
                 met=met,
-                gap="" if met else f"a health score of {tier.min_health_score} (now {score if score is not None else 'none'})",
+                gap=""
+                if met
+                else f"a health score of {tier.min_health_score} (now {'none' if score is None else score})",
             )
         )
     return tuple(checks)
@@ -214,6 +216,7 @@ class MembershipEvaluation:
             "membership": self.membership.id,
             "program": self.membership.program_slug,
             "tier": self.tier.name,
+            "tier_id": self.tier.id,
             "state": self.state,
             "qualified_tier": self.qualified.name if self.qualified else None,
             "requirements": {

@@ -169,6 +169,7 @@ class DowngradeProposal(models.Model):
         PENDING = "pending", "Pending"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"  # the member recovered or was moved otherwise
 
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="proposals")
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+", db_index=False)

@@ -13,6 +13,7 @@ from programs.strategies.rules import (  # noqa: F401  (each module registers it
     onboarding_deadline,
     pipeline_metric,
     review_cadence,
+    tier_evaluation,
 )
 from programs.strategies.rules.base import (
     RULES,
@@ -20,6 +21,7 @@ from programs.strategies.rules.base import (
     CertificationFact,
     DealFact,
     DocumentFact,
+    Effect,
     InvalidRuleError,
     LeadOfferFact,
     MembershipFact,
@@ -43,6 +45,7 @@ __all__ = [
     "CertificationFact",
     "DealFact",
     "DocumentFact",
+    "Effect",
     "InvalidRuleError",
     "LeadOfferFact",
     "MembershipFact",

@@ -225,6 +225,16 @@ class OutcomeDraft:
             raise ValueError("a recommended status belongs to, and only to, a status change")
 
 
+@dataclass(frozen=True)
+class Effect:
+    """A change a rule asks for beyond an outcome, such as moving a membership into its grace
+    period. A live run hands effects to the handler registered for ``kind`` in the same
+    transaction as the outcomes; a preview only shows the outcomes."""
+
+    kind: str
+    data: Mapping[str, Any]
+
+
 ENGAGEMENTS = ("arms_length", "collaborative", "strategic")
 ENGAGEMENT_WORDS = {"arms_length": "arm's length", "collaborative": "collaborative", "strategic": "strategic"}
 
@@ -284,6 +294,13 @@ class Rule:
 
     def evaluate_if_in_scope(self, facts: PartnerFacts) -> list[OutcomeDraft]:
         return self.evaluate(facts) if self.scope.matches(facts) else []
+
+    def effects(self, facts: PartnerFacts) -> list[Effect]:
+        """Changes beyond outcomes; most rules only conclude and have none."""
+        return []
+
+    def effects_if_in_scope(self, facts: PartnerFacts) -> list[Effect]:
+        return self.effects(facts) if self.scope.matches(facts) else []
 
     def describe_trigger(self) -> str:
         raise NotImplementedError

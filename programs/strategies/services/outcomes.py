@@ -70,7 +70,7 @@ def outcome_close(*, outcome_id: int, actor, state: str, note: str = "") -> Outc
 
 @transaction.atomic
 def outcome_apply(*, outcome_id: int, actor) -> Outcome:
-    """Carry out a recommended status change, then mark the outcome applied.
+    """Carry out a recommended status or tier change, then mark the outcome applied.
 
     An illegal transition (the partner moved on meanwhile) raises the partner service's 409
     and leaves the outcome open.
@@ -79,12 +79,20 @@ def outcome_apply(*, outcome_id: int, actor) -> Outcome:
     outcome = Outcome.objects.select_for_update().get(pk=outcome_id)
     if outcome.state != Outcome.State.OPEN:
         raise OutcomeNotOpen(f"This outcome is {outcome.state} already.", current=outcome.state)
-    if outcome.kind != Outcome.Kind.STATUS_CHANGE or not outcome.recommended_status:
-        raise Conflict("Only a recommended status change can be applied.", code="outcome_not_applicable")
-    partner_change_status(
-        partner_id=outcome.partner_id, actor=actor, status=outcome.recommended_status,
-        reason=f"recommended by {outcome.strategy.name}: {outcome.title}",
-    )  # fmt: skip
+    if outcome.kind == Outcome.Kind.TIER_CHANGE:
+        from programs.tiers.services import tier_outcome_apply  # tiers build on the strategy engine
+
+        tier_outcome_apply(outcome=outcome, actor=actor)
+        outcome.refresh_from_db()
+        if outcome.state != Outcome.State.OPEN:  # the tier move closed it, with its note
+            return outcome
+    elif outcome.kind != Outcome.Kind.STATUS_CHANGE or not outcome.recommended_status:
+        raise Conflict("Only a recommended status or tier change can be applied.", code="outcome_not_applicable")
+    else:
+        partner_change_status(
+            partner_id=outcome.partner_id, actor=actor, status=outcome.recommended_status,
+            reason=f"recommended by {outcome.strategy.name}: {outcome.title}",
+        )  # fmt: skip
     outcome.state = Outcome.State.APPLIED
     outcome.note = f"Applied by {(actor.get_full_name() or actor.email) if actor else 'the system'}."
     outcome.closed_at = timezone.now()

@@ -22,10 +22,11 @@ from partners.models import Partner
 from prm.broker import enqueue, enqueue_on_commit
 from prm.db import analyze
 from prm.errors import FieldErrors
+from programs.strategies.effects import effects_apply
 from programs.strategies.events import outcome_events, run_finished_event
 from programs.strategies.facts import partner_facts
 from programs.strategies.models import HealthScore, Outcome, PreviewEntry, RunChunk, Strategy, StrategyRun
-from programs.strategies.rules import OutcomeDraft, build_rules
+from programs.strategies.rules import Effect, OutcomeDraft, build_rules
 from programs.strategies.selectors import strategy_partners
 from programs.strategies.services.publish import rules_errors
 
@@ -120,15 +121,18 @@ def run_plan(*, run_id: int) -> int:
     return len(chunks)
 
 
-def _produce(run: StrategyRun, partner_ids: list[int], today: date) -> list[Produced]:
+def _produce(run: StrategyRun, partner_ids: list[int], today: date) -> tuple[list[Produced], list[tuple[int, Effect]]]:
+    """The outcome drafts of every rule for every partner, and the effects a live run applies."""
     rules, errors = build_rules(run.rules if run.rules is not None else run.version.rules)
     if errors:  # versions are validated when published; this is a bug, not bad input
         raise ValueError(f"version {run.version_id} has invalid rules: {errors}")
-    produced = []
+    produced, effects = [], []
     for partner_id, facts in partner_facts(partner_ids=partner_ids, today=today).items():
         for index, rule in enumerate(rules):
             produced.extend(Produced(partner_id, index, rule.kind, draft) for draft in rule.evaluate_if_in_scope(facts))
-    return produced
+            if not run.dry_run:
+                effects.extend((partner_id, effect) for effect in rule.effects_if_in_scope(facts))
+    return produced, effects
 
 
 UPSERT = """
@@ -226,13 +230,14 @@ def chunk_evaluate(*, chunk_id: int, today: date | None = None) -> bool:
         run = chunk.run
         if chunk.status == RunChunk.Status.DONE or run.status != Status.RUNNING:
             return False
-        produced = _produce(run, chunk.partner_ids, today)
+        produced, effects = _produce(run, chunk.partner_ids, today)
         if run.dry_run:
             created, unchanged = _store_preview(run, produced)
         else:
             owners = dict(Partner.objects.filter(pk__in=chunk.partner_ids).values_list("pk", "owner_id"))
             created, unchanged = _store_outcomes(run, produced, owners)
             _store_scores(run, produced, today)
+            effects_apply(effects=effects, strategy_id=run.strategy_id, today=today)
         RunChunk.objects.filter(pk=chunk.pk).update(
             status=RunChunk.Status.DONE, finished_at=timezone.now(), attempts=F("attempts") + 1
         )
