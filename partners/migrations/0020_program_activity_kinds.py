@@ -4,15 +4,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0019_activity_lead_kind'),
+        ("partners", "0019_activity_lead_kind"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('status_changed', 'Status changed'), ('contact_added', 'Contact added'), ('contact_updated', 'Contact updated'), ('contact_removed', 'Contact removed'), ('note', 'Note'), ('meeting', 'Meeting'), ('call', 'Call'), ('email', 'E-mail'), ('deal', 'Deal'), ('lead', 'Lead'), ('tier', 'Tier'), ('certification', 'Certification'), ('application', 'Application'), ('agreement', 'Agreement'), ('onboarding', 'Onboarding')], max_length=24),
+            model_name="activity",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("updated", "Updated"),
+                    ("status_changed", "Status changed"),
+                    ("contact_added", "Contact added"),
+                    ("contact_updated", "Contact updated"),
+                    ("contact_removed", "Contact removed"),
+                    ("note", "Note"),
+                    ("meeting", "Meeting"),
+                    ("call", "Call"),
+                    ("email", "E-mail"),
+                    ("deal", "Deal"),
+                    ("lead", "Lead"),
+                    ("tier", "Tier"),
+                    ("certification", "Certification"),
+                    ("application", "Application"),
+                    ("agreement", "Agreement"),
+                    ("onboarding", "Onboarding"),
+                ],
+                max_length=24,
+            ),
         ),
     ]

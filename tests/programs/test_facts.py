@@ -13,6 +13,7 @@ from partners.records.models import Agreement, BusinessReview, PartnerDocument, 
 from partners.reference import reference
 from programs.deals.models import Deal
 from programs.strategies.facts import partner_facts
+from programs.tiers.models import Membership, Program, Tier
 from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,6 +41,10 @@ def _partners_with_records(count: int) -> list[int]:
         BusinessReview(partner_id=pk, kind="business_review", held_on=TODAY - timedelta(days=100)) for pk in ids
     )
     Deal.objects.bulk_create(_deal(pk, created_days_ago=days) for pk in ids for days in (20, 1000))
+    program = Program.objects.get_or_create(name="Channel", slug="channel", partner_types=["channel"])[0]
+    entry = Tier.objects.get_or_create(program=program, rank=1, name="Registered")[0]
+    Tier.objects.get_or_create(program=program, rank=2, name="Gold", min_certified={"healthcare": 2})
+    Membership.objects.bulk_create(Membership(partner_id=pk, program=program, tier=entry, since=TODAY) for pk in ids)
     return ids
 
 
@@ -66,7 +71,7 @@ def test_the_query_count_is_the_same_for_10_and_500_partners():
     reference()  # the regions come from the cache, warm in production
     small, large = _partners_with_records(10), _partners_with_records(500)
     # when / then
-    assert _queries(small) == _queries(large) <= 9
+    assert _queries(small) == _queries(large) <= 11
 
 
 def test_facts_carry_what_the_rules_need():
@@ -119,3 +124,16 @@ def test_facts_carry_the_partners_deals_of_the_history_window_and_its_newest_reg
     assert facts[partner.pk].last_deal_on == TODAY - timedelta(days=50)
     assert facts[quiet.pk].deals == ()
     assert facts[quiet.pk].last_deal_on == TODAY - timedelta(days=1000)
+
+
+def test_memberships_carry_their_programs_tiers_lowest_first():
+    # given
+    [pk] = _partners_with_records(1)
+    # when
+    [membership] = partner_facts(partner_ids=[pk], today=TODAY)[pk].memberships
+    # then
+    assert (membership.program_slug, membership.tier.name, membership.state) == ("channel", "Registered", "ok")
+    assert [(tier.name, dict(tier.min_certified)) for tier in membership.tiers] == [
+        ("Registered", {}),
+        ("Gold", {"healthcare": 2}),
+    ]
