@@ -32,6 +32,7 @@ def _reference_data(request):
         import_module("programs.migrations.0002_default_strategies").seed(django_apps, None)
         import_module("programs.migrations.0007_default_strategies_ask_partners").ask_partners(django_apps, None)
         import_module("programs.migrations.0020_default_strategies_read_deals").read_deals(django_apps, None)
+        import_module("programs.migrations.0024_default_strategies_tier_evaluation").review_tiers(django_apps, None)
         import_module("programs.migrations.0014_default_deal_protection").create(django_apps, None)
         import_module("programs.migrations.0016_lead_defaults").seed(django_apps, None)
 

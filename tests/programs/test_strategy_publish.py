@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 SEEDED = import_module("programs.migrations.0002_default_strategies").DEFAULTS
 ASK_PARTNERS_NOTE = import_module("programs.migrations.0007_default_strategies_ask_partners").NOTE
 READ_DEALS = import_module("programs.migrations.0020_default_strategies_read_deals")
+REVIEW_TIERS = import_module("programs.migrations.0024_default_strategies_tier_evaluation")
 
 
 def asking_partners(rule: dict) -> dict:
@@ -26,7 +27,7 @@ def asking_partners(rule: dict) -> dict:
 
 def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
     # given: version 1 as 0002 seeded it, version 2 as 0007 published it, and for sales and channel
-    # version 3 as 0020 published it
+    # version 3 as 0020 published it and version 4 as 0024 did
     seeded = {name: (partner_type, note, rules) for name, partner_type, _, note, rules in SEEDED}
     # when
     strategies = list(Strategy.objects.select_related("current_version"))
@@ -39,7 +40,7 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
         partner_type, note, rules = seeded[strategy.name]
         assert strategy.partner_type == partner_type
         reads_deals = strategy.name in READ_DEALS.NOTES
-        numbers = [1, 2, 3] if reads_deals else [1, 2]
+        numbers = [1, 2, 3, 4] if reads_deals else [1, 2]
         assert list(strategy.versions.order_by("number").values_list("number", flat=True)) == numbers
         first = strategy.versions.get(number=1)
         assert (first.rules, first.note, first.author) == (rules, note, None)
@@ -50,8 +51,11 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
         current = strategy.current_version
         assert current.number == numbers[-1]
         if reads_deals:
-            assert current.rules == READ_DEALS._with_deals(strategy.name, second.rules)
-            assert current.note == READ_DEALS.NOTES[strategy.name]
+            third = strategy.versions.get(number=3)
+            assert third.rules == READ_DEALS._with_deals(strategy.name, second.rules)
+            assert third.note == READ_DEALS.NOTES[strategy.name]
+            assert current.rules == [*third.rules, REVIEW_TIERS.TIER_REVIEW]
+            assert current.note == REVIEW_TIERS.NOTES[strategy.name]
         built, errors = build_rules(current.rules)
         assert errors == {}, (strategy.name, errors)
         assert built
@@ -163,3 +167,21 @@ def test_the_deals_migration_leaves_edited_strategies_alone_and_runs_once(manage
     assert {strategy.pk: strategy.current_version_id for strategy in Strategy.objects.all()} == before
     sales.refresh_from_db()
     assert [rule["kind"] for rule in sales.current_version.rules] == ["inactivity"]
+
+
+def test_sales_and_channel_strategies_review_tiers_quarterly_once(manager):
+    # given the defaults as migrated
+    review = {
+        "kind": "tier_evaluation",
+        "params": {"program": "channel-partner-program", "every_days": 91},
+        "scope": {},
+    }
+    for partner_type in ("sales", "channel"):
+        assert Strategy.objects.get(partner_type=partner_type).current_version.rules[-1] == review
+    assert not any(
+        r["kind"] == "tier_evaluation" for r in Strategy.objects.get(partner_type="support").current_version.rules
+    )
+    before = {strategy.pk: strategy.current_version_id for strategy in Strategy.objects.all()}
+    # when the migration runs again, nothing is published again
+    REVIEW_TIERS.review_tiers(django_apps, None)
+    assert {strategy.pk: strategy.current_version_id for strategy in Strategy.objects.all()} == before

@@ -7,7 +7,7 @@ import pytest
 
 from programs.strategies.rules.base import CertificationFact, DealFact, MembershipFact, TierFact
 from programs.tiers.evaluation import Action, State, evaluate_membership, gaps_in_words
-from tests.programs.rule_facts import TODAY, agreement, ago, ahead, facts
+from tests.programs.rule_facts import TODAY, ago, agreement, ahead, facts
 
 REGISTERED = TierFact(id=1, name="Registered", rank=1)
 SILVER = TierFact(id=2, name="Silver", rank=2, min_revenue=50_000.0, min_won_deals=2)
@@ -18,10 +18,10 @@ GOLD = TierFact(
 
 
 def membership(tier=SILVER, state=State.OK, tiers=(REGISTERED, SILVER, GOLD), **overrides) -> MembershipFact:
-    values = dict(
-        id=11, program_id=5, program_slug="channel", program_name="Channel Partner Program", currency="EUR",
-        auto_upgrade=False, grace_days=90, tiers=tiers, tier_id=tier.id, state=state, since=ago(400),
-    )  # fmt: skip
+    values = {
+        "id": 11, "program_id": 5, "program_slug": "channel", "program_name": "Channel Partner Program", "currency": "EUR",
+        "auto_upgrade": False, "grace_days": 90, "tiers": tiers, "tier_id": tier.id, "state": state, "since": ago(400),
+    }  # fmt: skip
     values.update(overrides)
     return MembershipFact(**values)
 
@@ -135,12 +135,12 @@ def test_progress_is_the_share_of_the_threshold_reached():
 
 # --- what happens to the membership --------------------------------------------------------------
 
-GOLD_FIGURES = dict(
-    deals=tuple(won(50_000, id=i + 1) for i in range(5)),
-    certifications=tuple(certified(c) for c in (1, 2, 3)),
-    agreements=(agreement(),),
-    health_score=80,
-)
+GOLD_FIGURES = {
+    "deals": tuple(won(50_000, id=i + 1) for i in range(5)),
+    "certifications": tuple(certified(c) for c in (1, 2, 3)),
+    "agreements": (agreement(),),
+    "health_score": 80,
+}
 
 
 def test_a_member_that_meets_a_higher_tier_is_recommended_the_highest_it_meets():
