@@ -19,8 +19,8 @@ GOLD = TierFact(
 
 def membership(tier=SILVER, state=State.OK, tiers=(REGISTERED, SILVER, GOLD), **overrides) -> MembershipFact:
     values = {
-        "id": 11, "program_id": 5, "program_slug": "channel", "program_name": "Channel Partner Program", "currency": "EUR",
-        "auto_upgrade": False, "grace_days": 90, "tiers": tiers, "tier_id": tier.id, "state": state, "since": ago(400),
+        "id": 11, "program_id": 5, "program_slug": "channel", "program_name": "Channel Partner Program",
+        "currency": "EUR", "auto_upgrade": False, "grace_days": 90, "tiers": tiers, "tier_id": tier.id, "state": state, "since": ago(400),
     }  # fmt: skip
     values.update(overrides)
     return MembershipFact(**values)
@@ -76,7 +76,8 @@ def test_won_deals_count_every_currency_within_the_year(count, met):
 ])  # fmt: skip
 def test_certified_people_per_vertical_count_distinct_current_verified_holders(holders, met, gap):
     # given current holders, plus certifications that must not count
-    certifications = tuple(certified(contact) for contact in range(1, holders + 1)) + (
+    certifications = (
+        *(certified(contact) for contact in range(1, holders + 1)),
         CertificationFact(900, 1, 2, "healthcare", ago(10), ahead(100), True),  # a second one of contact 1
         certified(50, verified=False),  # not verified yet
         certified(51, expires_on=ago(1)),  # expired yesterday
