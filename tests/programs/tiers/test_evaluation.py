@@ -20,7 +20,8 @@ GOLD = TierFact(
 def membership(tier=SILVER, state=State.OK, tiers=(REGISTERED, SILVER, GOLD), **overrides) -> MembershipFact:
     values = {
         "id": 11, "program_id": 5, "program_slug": "channel", "program_name": "Channel Partner Program",
-        "currency": "EUR", "auto_upgrade": False, "grace_days": 90, "tiers": tiers, "tier_id": tier.id, "state": state, "since": ago(400),
+        "currency": "EUR", "auto_upgrade": False, "grace_days": 90, "tiers": tiers, "tier_id": tier.id,
+        "state": state, "since": ago(400),
     }  # fmt: skip
     values.update(overrides)
     return MembershipFact(**values)
