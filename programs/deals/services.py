@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 import pycountry
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from partners.models import Partner
@@ -25,6 +25,7 @@ from prm.errors import Conflict, FieldErrors
 from programs.deals.events import deal_changed
 from programs.deals.matching import InvalidDomain, company_key, customer_domain, evidence, product_keys
 from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection
+from programs.tiers.models import Membership
 
 State = Deal.State
 AMOUNT_MAX = Decimal("1000000000000")  # a trillion: anything above is a typing slip
@@ -230,6 +231,13 @@ def protection_days(partner_type: str) -> int:
     return row or DEFAULT_PROTECTION_DAYS
 
 
+def partner_protection_days(partner) -> int:
+    """The days an approval protects this partner's customer: the most generous tier benefit of
+    its program memberships, else its partner type's days."""
+    by_tier = Membership.objects.filter(partner_id=partner.pk).aggregate(days=Max("tier__deal_protection_days"))["days"]
+    return by_tier or protection_days(partner.type)
+
+
 def _locked(deal_id: int) -> Deal:
     """The deal, locked after its customer's keys: the order every writer takes them in, so an
     approval and a registration of one customer queue instead of deadlocking. FOR NO KEY UPDATE
@@ -251,7 +259,8 @@ def _move(deal: Deal, state: str) -> str:
 
 @transaction.atomic
 def deal_approve(*, deal_id: int, actor, override_reason: str = "", now=None) -> Deal:
-    """Approve a submitted registration and protect its customer for the partner type's days.
+    """Approve a submitted registration and protect its customer for the partner's protection days
+    (its best tier benefit, else its partner type's).
 
     First registered wins: approving a registration while an earlier one of another partner is
     still open needs ``override_reason`` (refused with CustomerProtected when that one is approved
@@ -292,7 +301,7 @@ def deal_approve(*, deal_id: int, actor, override_reason: str = "", now=None) ->
                 ]
             }
         )
-    days = protection_days(deal.partner.type)
+    days = partner_protection_days(deal.partner)
     deal.protected_until = now + timedelta(days=days)
     deal.decided_by, deal.decided_at = actor, now
     deal.decision_reason = override_reason.strip()[:500]
@@ -383,7 +392,7 @@ def deal_close(*, deal_id: int, actor, won: bool, amount=None, closed_on: date |
 
 @transaction.atomic
 def deal_extend(*, deal_id: int, actor, reason: str, now=None) -> Deal:
-    """Extend an approved deal's protection once, by the partner type's days, with a reason."""
+    """Extend an approved deal's protection once, by its protection days, with a reason."""
     if not (reason or "").strip():
         raise FieldErrors({"reason": ["Say why the protection is extended."]})
     now = now or timezone.now()
@@ -392,7 +401,7 @@ def deal_extend(*, deal_id: int, actor, reason: str, now=None) -> Deal:
         raise InvalidDealTransition("Only an approved deal still protected can be extended.", current=deal.state)
     if deal.extended_at is not None:
         raise InvalidDealTransition("This deal's protection was extended once already.", current=deal.state)
-    days = protection_days(deal.partner.type)
+    days = partner_protection_days(deal.partner)
     deal.protected_until += timedelta(days=days)
     deal.extended_at, deal.extension_reason = now, reason.strip()[:500]
     deal.version = F("version") + 1

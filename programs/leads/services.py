@@ -37,6 +37,7 @@ from programs.leads.models import (
     LeadWeight,
 )
 from programs.leads.routing import LeadFacts, PartnerIndex, Router, RuleSpec
+from programs.tiers.models import Membership
 
 Status = Lead.Status
 Outcome = LeadOffer.Outcome
@@ -264,6 +265,7 @@ def _router(rules: list[RuleSpec], known: dict | None = None) -> tuple[Router, d
     weight: dict[int, int] = {}
     for engagement, ids in index.by_engagement.items():
         weight.update(dict.fromkeys(ids, weights.get(engagement, DEFAULT_WEIGHT)))
+    weight.update(_tier_weights(set(weight)))
     capacity: dict[int, int] = {}
     for kind, ids in index.by_type.items():
         capacity.update(dict.fromkeys(ids, policies.get(kind, (DEFAULT_CAPACITY, 0))[0]))
@@ -277,6 +279,18 @@ def _router(rules: list[RuleSpec], known: dict | None = None) -> tuple[Router, d
     passes = dict(LeadCredit.objects.values_list("partner_id", "pass_value"))
     router = Router(index, rules, weight=weight, capacity=capacity, open_leads=open_leads, passes=passes)
     return router, {kind: hours for kind, (_, hours) in policies.items()}
+
+
+def _tier_weights(partner_ids: set[int]) -> dict[int, int]:
+    """A tier's lead weight benefit overrides the engagement level's; the most generous of a
+    partner's memberships counts. One query over the memberships with such a tier."""
+    rows = (
+        Membership.objects.filter(tier__lead_weight__isnull=False)
+        .values("partner_id")
+        .annotate(weight=Max("tier__lead_weight"))
+        .values_list("partner_id", "weight")
+    )
+    return {partner_id: weight for partner_id, weight in rows if partner_id in partner_ids}
 
 
 def _rules() -> list[RuleSpec]:
