@@ -1,9 +1,9 @@
-"""The channel and sales default strategies review tiers every quarter.
+"""The channel and sales default strategies review tiers every quarter, the technology one too.
 
-Both get a tier_evaluation rule for the "channel-partner-program" (the program the demo data
-seeds for channel and sales partners; without such a program the rule finds no members). A
-default strategy still at the version 0020 published gets the next version with the rule; one a
-manager has edited since is left as it is (the rule is in the editor).
+Channel and sales get a tier_evaluation rule for the "channel-partner-program", technology one
+for the "technology-alliance" (the programs the demo data seeds; without such a program the rule
+finds no members). A default strategy still at the version an earlier migration published gets
+the next version with the rule; one a manager has edited since is left as it is.
 """
 
 from django.db import migrations
@@ -13,11 +13,19 @@ TIER_REVIEW = {
     "params": {"program": "channel-partner-program", "every_days": 91},
     "scope": {},
 }
+ALLIANCE_REVIEW = {
+    "kind": "tier_evaluation",
+    "params": {"program": "technology-alliance", "every_days": 91},
+    "scope": {},
+}
+REVIEWS = {"Sales partners": TIER_REVIEW, "Channel partners": TIER_REVIEW, "Technology partners": ALLIANCE_REVIEW}
 NOTES = {
     "Sales partners": "Quarterly tier review in the Channel Partner Program.",
     "Channel partners": "Quarterly tier review in the Channel Partner Program.",
+    "Technology partners": "Quarterly tier review in the Technology Alliance.",
 }
 PREVIOUS_NOTES = (
+    "Partners are asked too: to propose review dates and to upload missing or out-of-date documents.",
     "Deals drive it: a coaching task after 90 days without a registration; the win rate comes "
     "from the deals closed in the last 180 days.",
     "Deals and leads: a coaching task after 90 days without a registration; an alert when "
@@ -33,7 +41,10 @@ def review_tiers(apps, schema_editor):
         if current is None or current.note not in PREVIOUS_NOTES:
             continue
         version = StrategyVersion.objects.create(
-            strategy=strategy, number=current.number + 1, rules=[*current.rules, TIER_REVIEW], note=NOTES[strategy.name]
+            strategy=strategy,
+            number=current.number + 1,
+            rules=[*current.rules, REVIEWS[strategy.name]],
+            note=NOTES[strategy.name],
         )
         strategy.current_version = version
         strategy.save(update_fields=["current_version"])

@@ -40,7 +40,8 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
         partner_type, note, rules = seeded[strategy.name]
         assert strategy.partner_type == partner_type
         reads_deals = strategy.name in READ_DEALS.NOTES
-        numbers = [1, 2, 3, 4] if reads_deals else [1, 2]
+        reviews_tiers = strategy.name in REVIEW_TIERS.NOTES
+        numbers = [1, 2, 3, 4] if reads_deals else [1, 2, 3] if reviews_tiers else [1, 2]
         assert list(strategy.versions.order_by("number").values_list("number", flat=True)) == numbers
         first = strategy.versions.get(number=1)
         assert (first.rules, first.note, first.author) == (rules, note, None)
@@ -54,7 +55,9 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
             third = strategy.versions.get(number=3)
             assert third.rules == READ_DEALS._with_deals(strategy.name, second.rules)
             assert third.note == READ_DEALS.NOTES[strategy.name]
-            assert current.rules == [*third.rules, REVIEW_TIERS.TIER_REVIEW]
+        if reviews_tiers:
+            before = strategy.versions.get(number=current.number - 1)
+            assert current.rules == [*before.rules, REVIEW_TIERS.REVIEWS[strategy.name]]
             assert current.note == REVIEW_TIERS.NOTES[strategy.name]
         built, errors = build_rules(current.rules)
         assert errors == {}, (strategy.name, errors)

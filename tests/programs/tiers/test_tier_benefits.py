@@ -25,8 +25,9 @@ def _member(partner, **benefits) -> Membership:
 
 def _register(partner):
     return deal_register(
-        partner_id=partner.pk, actor=None, customer_company=f"Acme {partner.pk}", customer_domain=f"acme{partner.pk}.com",
-        amount="1000", currency="EUR", expected_close_on=date.today() + timedelta(days=30), products=[],
+        partner_id=partner.pk, actor=None, customer_company=f"Acme {partner.pk}",
+        customer_domain=f"acme{partner.pk}.com", amount="1000", currency="EUR",
+        expected_close_on=date.today() + timedelta(days=30), products=[],
     )  # fmt: skip
 
 
