@@ -1,6 +1,7 @@
 """`make bench`: the partner list API under load, a cursor walk over every partner and the CSV
 export of every partner, each next to its hand-written floor (prm.bench_floors); the six default
-strategies run live by two Celery worker processes; then the manager pages on the data the run
+strategies run live by two Celery worker processes, the sales, channel and technology ones
+reviewing the tier of every member of the demo programs; then the manager pages on the data the run
 left (prm.bench_pages), 10,000 outbox events delivered to five webhook receivers
 (prm.bench_webhooks), a CSV import of 100,000 new partners, dry run then commit, by two
 Celery worker processes (prm.bench_imports), deal registrations by four clients against
@@ -232,12 +233,39 @@ else:
     runs = list(StrategyRun.objects.filter(pk__in=ids))
     wall = (max(r.finished_at for r in runs) - min(r.created_at for r in runs)).total_seconds()
     print(sum(r.partners_evaluated for r in runs), wall, ",".join(sorted({r.status for r in runs})),
-          sum(r.outcomes_created for r in runs))
+          sum(r.outcomes_created for r in runs), ",".join(map(str, ids)))
 """
+
+
+TIERS_SCRIPT = """
+import django
+django.setup()
+from django.utils import timezone
+from programs.strategies.models import StrategyRun
+from programs.tiers.models import Membership
+runs = [run for run in StrategyRun.objects.filter(pk__in=[{ids}]).select_related("version")
+        if any(rule["kind"] == "tier_evaluation" for rule in run.version.rules)]
+members = Membership.objects.filter(evaluated_on=timezone.localdate()).count()
+wall = (max(r.finished_at for r in runs) - min(r.created_at for r in runs)).total_seconds()
+states = {state: Membership.objects.filter(state=state).count() for state in ("ok", "grace", "proposed_downgrade")}
+print(members, Membership.objects.count(), wall, len(runs), states["ok"], states["grace"], states["proposed_downgrade"])
+"""
+
+
+def _tier_evaluation(env: dict, run_ids: list[int]) -> tuple[int, int, float, str]:
+    """The members the strategies run reviewed (every member: the bench clears the last review
+    first) and the wall time of the runs that review tiers, which evaluate their other rules too."""
+    out = subprocess.run([sys.executable, "-c", TIERS_SCRIPT.replace("{ids}", ",".join(map(str, run_ids)))],
+                         cwd=ROOT, env=env, check=True, text=True, capture_output=True)  # fmt: skip
+    members, total, wall, runs, ok, grace, proposed = out.stdout.split()
+    return int(members), int(total), float(wall), f"{runs} runs; ok={ok} grace={grace} proposed_downgrade={proposed}"
 
 
 def _strategies_workload(env: dict, workers: int, partners: int) -> tuple[int, float, int, int]:
     """All six default strategies live over the bench partners with ``workers`` worker processes."""
+    # every member is due for review, as on the first run of a quarter (a re-run bench database
+    # would otherwise find them reviewed today and skip them)
+    _manage(env, "dbshell", "--", "-c", "UPDATE programs_membership SET evaluated_on = NULL")
     subprocess.run([sys.executable, "-m", "celery", "-A", "prm", "purge", "-f"], cwd=ROOT, env=env, check=True)
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "prm", "worker", "--concurrency", str(workers), "--loglevel",
@@ -254,7 +282,7 @@ def _strategies_workload(env: dict, workers: int, partners: int) -> tuple[int, f
     finally:
         worker.terminate()
         worker.wait(timeout=60)
-    evaluated, wall, statuses, created = run.stdout.split()
+    evaluated, wall, statuses, created, run_ids = run.stdout.split()
     if statuses != "succeeded":
         raise SystemExit(f"bench: strategy runs ended {statuses}")
     measured = subprocess.run(
@@ -264,6 +292,12 @@ def _strategies_workload(env: dict, workers: int, partners: int) -> tuple[int, f
     )  # fmt: skip
     queries, chunk_size = measured.stdout.split()
     print(f"bench: {int(created):,} outcomes created; one chunk of {chunk_size} partners took {queries} queries")
+    members, total, tier_wall, detail = _tier_evaluation(env, [int(pk) for pk in run_ids.split(",")])
+    print(f"bench: tier reviews: {members:,} of {total:,} members reviewed by {detail}")
+    print(
+        f"BENCH tier_evaluation members={members} wall_s={tier_wall:.1f} members_per_s={members / tier_wall:.0f}",
+        flush=True,
+    )
     return int(evaluated), float(wall), int(queries), int(chunk_size)
 
 
@@ -329,6 +363,7 @@ def main(argv: list[str]) -> int:
     started = time.perf_counter()
     # the database is the bench's own and seeded in one transaction: partners there mean it is done
     _manage(env, "seed_demo", "--partners", str(args.partners), "--seed", "7", "--if-empty")
+    _manage(env, "seed_demo_programs", "--if-empty")
     print(f"bench: seeding took {time.perf_counter() - started:.1f} s (about 0 when already seeded)", flush=True)
     _manage(env, "dbshell", "--", "-c", "VACUUM ANALYZE")
     _manage(env, "collectstatic", "--noinput", "-v0")
