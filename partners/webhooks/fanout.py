@@ -30,13 +30,18 @@ PARTNER_EVENT_PATTERNS = (
     "outcome.*",
     "deal.*",
     "lead.*",
+    "tier.changed",
+    "tier.grace_started",
+    "tier.grace_ended",
 )
 PARTNER_AUDIENCE_PATTERNS = ("outcome.*", "lead.*")
 # payload keys only staff may read (who owns the partner, who a task is assigned to, who started
-# a run, a rule's evidence, the other partners' registrations a deal overlaps, who created a lead)
+# a run, a rule's evidence, the other partners' registrations a deal overlaps, who created a lead,
+# who approved a tier change)
 STAFF_ONLY_KEYS = frozenset(
-    {"partner_owner", "assignee", "started_by", "evidence", "owner", "conflicts", "created_by", "routing"}
-)
+    {"partner_owner", "assignee", "started_by", "evidence", "owner", "conflicts", "created_by", "routing",
+     "approved_by"}
+)  # fmt: skip
 
 
 def register_test_event_type() -> None:

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partners.outbox.services import EventDraft, event_record, events_record
-from partners.webhooks.fanout import STAFF_ONLY_KEYS, event_payload, webhooks_fan_out
+from partners.webhooks.fanout import STAFF_ONLY_KEYS, event_payload, partner_may_subscribe, webhooks_fan_out
 from partners.webhooks.models import WebhookDelivery
 from tests.partners.factories import PartnerFactory
 from tests.webhooks.factories import SubscriptionFactory
@@ -139,6 +139,7 @@ def test_a_partner_subscription_reads_no_staff_only_keys_and_staff_read_them_all
             "conflicts": [8],
             "created_by": 9,
             "routing": [{"partner": 10}],
+            "approved_by": 11,
             "changes": {"owner": {"from": 1, "to": 2}, "name": {"from": "a", "to": "b"}},
         },
     )
@@ -185,3 +186,8 @@ def test_a_terminated_partners_subscription_receives_nothing():
     webhooks_fan_out(_events(2, partner_id=partner.pk))
     # then
     assert not _received(subscription)
+
+
+def test_partners_may_follow_their_tier_but_not_the_managers_downgrade_decisions():
+    assert all(partner_may_subscribe(t) for t in ("tier.changed", "tier.grace_started", "tier.grace_ended"))
+    assert not any(partner_may_subscribe(t) for t in ("tier.downgrade_proposed", "tier.downgrade_decided"))
