@@ -11,16 +11,18 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg2.extras import execute_values
 
-from partners.models import Partner
+from partners.models import Activity, Partner
+from partners.outbox.services import EventDraft, events_record
 from partners.roles import Role, role_of
 from prm.errors import Conflict, FieldErrors, NotFound
 from programs.strategies.events import outcome_events
 from programs.strategies.models import Outcome
-from programs.tiers.evaluation import Action, State
-from programs.tiers.events import membership_changed
+from programs.tiers.evaluation import Action
+from programs.tiers.events import membership_changed, membership_snapshot
 from programs.tiers.models import DowngradeProposal, Membership, Program, Tier, TierChange
 
 
@@ -283,73 +285,117 @@ def tier_outcome_apply(*, outcome: Outcome, actor) -> None:
 def tier_evaluations_apply(*, effects: list, strategy_id: int, today: date) -> None:
     """The effect handler of the tier_evaluation rule, in the run chunk's transaction.
 
-    Each change is a conditional UPDATE on the state and tier the evaluation saw, so a
-    redelivered chunk or a manager deciding meanwhile makes it a no-op. One UPDATE marks every
-    reviewed member; the rest touches only members whose state moves.
+    Set-based, as a chunk reviews up to a thousand members and a program's first review may put
+    most of them into grace: one UPDATE marks every reviewed member, one clears recommendations
+    that no longer hold, one per kind of move makes it, each conditional on the tier and state the
+    evaluation saw (a redelivered chunk, or a manager deciding meanwhile, makes it a no-op), and
+    the moved members' timeline rows and events are inserted together. Auto upgrades and proposals
+    are rare and go one by one through the same code as a manager's decision.
     """
-    if not effects:
-        return
     data = [effect.data for _partner_id, effect in effects]
-    reviewed = [d["membership"] for d in data]
-    Membership.objects.filter(pk__in=reviewed).update(evaluated_on=today)
+    if not data:
+        return
+    Membership.objects.filter(pk__in=[d["membership"] for d in data]).update(evaluated_on=today)
+    by_action: dict[str | None, list[dict]] = {}
     for d in data:
-        expected = Membership.objects.filter(pk=d["membership"], tier_id=d["tier"], state=d["state"])
-        action = d["action"]
-        if action == Action.UPGRADE:
-            if d["auto_upgrade"]:
-                _auto_upgrade(d)
-            else:
-                expected.exclude(recommended_tier_id=d["target"]).update(recommended_tier_id=d["target"])
-            continue
-        expected.filter(recommended_tier__isnull=False).update(recommended_tier=None)  # no longer holds
-        if action == Action.START_GRACE:
-            _start_grace(expected, d)
-        elif action == Action.RECOVER:
-            _recover(expected, d)
-        elif action == Action.PROPOSE_DOWNGRADE:
-            _propose_downgrade(expected, d)
-
-
-def _start_grace(expected, d: dict) -> None:
-    if expected.update(state=State.GRACE, grace_started_on=d["grace_started_on"], grace_until=d["grace_until"]):
-        until = d["grace_until"].isoformat()
-        _announce(
-            d, type="tier.grace_started", message=f"Below its tier until {until} at the latest: needs {d['gaps']}"
+        by_action.setdefault(d["action"], []).append(d)
+    upgrades = by_action.pop(Action.UPGRADE, [])
+    Membership.objects.filter(
+        pk__in=[d["membership"] for d in data if d["action"] != Action.UPGRADE], recommended_tier__isnull=False
+    ).update(recommended_tier=None)  # the last review's recommendation no longer holds
+    recommended = [d for d in upgrades if not d["auto_upgrade"]]
+    if recommended:
+        _update_where_expected(
+            recommended, "recommended_tier_id = v.target", extra="AND m.recommended_tier_id IS DISTINCT FROM v.target"
         )
-
-
-def _recover(expected, d: dict) -> None:
-    if expected.update(state=State.OK, grace_started_on=None, grace_until=None):
-        membership = Membership.objects.get(pk=d["membership"])
-        _withdraw_pending(membership, reason="The member meets its tier again.", actor=None)
-        _close_tier_outcomes(
-            membership, note="The member meets its tier again.", actor=None, change_state=Outcome.State.RESOLVED
+    for d in upgrades:
+        if d["auto_upgrade"]:
+            _auto_upgrade(d)
+    started = _update_where_expected(
+        by_action.get(Action.START_GRACE, []),
+        "state = 'grace', grace_started_on = v.grace_started_on, grace_until = v.grace_until",
+    )
+    _announce_many(
+        started, type="tier.grace_started",
+        message=lambda d: f"Below its tier; kept until {d['grace_until'].isoformat()} at the latest: needs {d['gaps']}",
+    )  # fmt: skip
+    recovered = _update_where_expected(
+        by_action.get(Action.RECOVER, []), "state = 'ok', grace_started_on = NULL, grace_until = NULL"
+    )
+    if recovered:
+        ids = [d["membership"] for d in recovered]
+        DowngradeProposal.objects.filter(membership_id__in=ids, state=DowngradeProposal.State.PENDING).update(
+            state=DowngradeProposal.State.WITHDRAWN,
+            reason="The member meets its tier again.",
+            decided_at=timezone.now(),
         )
-        _announce(d, type="tier.grace_ended", message="Meets its tier again; the grace period ended")
-
-
-def _propose_downgrade(expected, d: dict) -> None:
-    if expected.update(state=State.PROPOSED_DOWNGRADE):
+        for membership in Membership.objects.filter(pk__in=ids):
+            _close_tier_outcomes(
+                membership, note="The member meets its tier again.", actor=None, change_state=Outcome.State.RESOLVED
+            )
+        _announce_many(
+            recovered, type="tier.grace_ended", message=lambda d: "Meets its tier again; the grace period ended"
+        )
+    for d in _update_where_expected(by_action.get(Action.PROPOSE_DOWNGRADE, []), "state = 'proposed_downgrade'"):
         proposal = DowngradeProposal.objects.create(
             membership_id=d["membership"], partner_id=_partner_of(d["membership"]),
             from_tier_id=d["tier"], to_tier_id=d["target"], evidence=d["evidence"],
         )  # fmt: skip
-        _announce(
-            d, type="tier.downgrade_proposed", message=f"Downgrade proposed after the grace period: needs {d['gaps']}",
+        _announce_many(
+            [d], type="tier.downgrade_proposed",
+            message=lambda d: f"Downgrade proposed after the grace period: needs {d['gaps']}",
             extra={"proposal": proposal.pk, "to_tier": d["target"]},
         )  # fmt: skip
+
+
+def _update_where_expected(items: list[dict], assignments: str, extra: str = "") -> list[dict]:
+    """One UPDATE of the members still at the tier and state their evaluation saw; returns the
+    items whose member it changed."""
+    if not items:
+        return []
+    rows = [
+        (d["membership"], d["tier"], d["state"], d["target"], d["grace_started_on"], d["grace_until"]) for d in items
+    ]
+    # the fragments are constants of this module, never input
+    sql = (
+        f"UPDATE {Membership._meta.db_table} AS m SET {assignments}, updated_at = now() "  # noqa: S608
+        "FROM (VALUES %s) AS v(id, tier_id, state, target, grace_started_on, grace_until) "
+        f"WHERE m.id = v.id AND m.tier_id = v.tier_id AND m.state = v.state {extra} RETURNING m.id"
+    )
+    template = "(%s, %s, %s, %s::bigint, %s::date, %s::date)"
+    with connection.cursor() as cursor:
+        changed = {row[0] for row in execute_values(cursor.cursor, sql, rows, template=template, fetch=True)}
+    return [d for d in items if d["membership"] in changed]
 
 
 def _partner_of(membership_id: int) -> int:
     return Membership.objects.filter(pk=membership_id).values_list("partner_id", flat=True).get()
 
 
-def _announce(d: dict, *, type: str, message: str, extra: dict | None = None) -> None:
-    membership = Membership.objects.select_related("program", "tier", "partner").get(pk=d["membership"])
-    membership_changed(
-        membership=membership, actor=None, type=type, message=message,
-        extra={"evidence": d["evidence"], "gaps": d["gaps"], **(extra or {})},
-    )  # fmt: skip
+def _announce_many(items: list[dict], *, type: str, message, extra: dict | None = None) -> None:
+    """The timeline rows and outbox events of members a run moved, inserted together. The rows do
+    not count as the partner's activity, and no re-evaluation follows: the run just evaluated them."""
+    if not items:
+        return
+    memberships = Membership.objects.select_related("program", "tier").in_bulk([d["membership"] for d in items])
+    now = timezone.now()
+    activities, drafts = [], []
+    for d in items:
+        membership = memberships[d["membership"]]
+        activities.append(
+            Activity(
+                partner_id=membership.partner_id, kind=Activity.Kind.TIER, message=message(d)[:500], created_at=now,
+                data={"membership": membership.pk, "tier": membership.tier_id, "state": membership.state},
+            )
+        )  # fmt: skip
+        drafts.append(
+            EventDraft(
+                type=type, object_type="membership", object_id=membership.pk, partner_id=membership.partner_id,
+                data={**membership_snapshot(membership), "evidence": d["evidence"], "gaps": d["gaps"], **(extra or {})},
+            )
+        )  # fmt: skip
+    Activity.objects.bulk_create(activities)
+    events_record(drafts, returning=False)
 
 
 def _auto_upgrade(d: dict) -> None:

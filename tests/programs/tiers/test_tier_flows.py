@@ -6,12 +6,16 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from partners.models import Activity
 from partners.outbox.models import Event
 from programs.deals.models import Deal
+from programs.strategies.facts import partner_facts
 from programs.strategies.models import Outcome, Strategy
+from programs.strategies.rules.tier_evaluation import TierEvaluation
 from programs.strategies.services import outcome_apply, run_start, strategy_publish
 from programs.tiers.models import DowngradeProposal, Membership, Program, Tier, TierChange
 from programs.tiers.services import (
@@ -21,6 +25,7 @@ from programs.tiers.services import (
     downgrade_approve,
     downgrade_reject,
     membership_create,
+    tier_evaluations_apply,
 )
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
@@ -233,3 +238,33 @@ def test_membership_is_refused_for_a_program_not_meant_for_the_type_and_given_on
         membership_create(partner_id=channel.pk, program_id=program.pk, actor=manager)
     joined = TierChange.objects.get()
     assert (joined.direction, joined.to_tier.name, joined.from_tier) == ("joined", "Registered", None)
+
+
+def test_a_review_moving_many_members_into_grace_takes_a_fixed_number_of_queries():
+    # given two batches of Silver members without the won deals Silver needs
+    program = _program()
+    silver = _tier(program, "Silver")
+    rule = TierEvaluation({"program": "channel-program"})
+    today = timezone.localdate()
+
+    def effects_for(count):
+        partners = PartnerFactory.create_batch(count, type="channel", status="active")
+        for partner in partners:
+            Membership.objects.create(partner=partner, program=program, tier=silver, since=today)
+        facts = partner_facts(partner_ids=[partner.pk for partner in partners], today=today)
+        return [(pk, effect) for pk, partner in facts.items() for effect in rule.effects(partner)]
+
+    small, large = effects_for(2), effects_for(20)
+    # when
+    with CaptureQueriesContext(connection) as few:
+        tier_evaluations_apply(effects=small, strategy_id=0, today=today)
+    with CaptureQueriesContext(connection) as many:
+        tier_evaluations_apply(effects=large, strategy_id=0, today=today)
+    # then
+    assert len(few.captured_queries) == len(many.captured_queries)
+    assert Membership.objects.filter(state="grace", evaluated_on=today).count() == 22
+    assert Event.objects.filter(type="tier.grace_started").count() == 22
+    assert Activity.objects.filter(kind="tier", message__startswith="Below its tier").count() == 22
+    # and applying the same effects again changes nothing
+    tier_evaluations_apply(effects=large, strategy_id=0, today=today)
+    assert Event.objects.filter(type="tier.grace_started").count() == 22
