@@ -281,7 +281,11 @@ def _strategies_workload(env: dict, workers: int, partners: int) -> tuple[int, f
             raise SystemExit(f"bench: the strategy runs failed:\n{run.stderr[-3000:]}")
     finally:
         worker.terminate()
-        worker.wait(timeout=60)
+        try:  # a warm shutdown waits for the task at hand, e.g. the outbox dispatch of the runs' events
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait(timeout=30)
     evaluated, wall, statuses, created, run_ids = run.stdout.split()
     if statuses != "succeeded":
         raise SystemExit(f"bench: strategy runs ended {statuses}")
