@@ -16,6 +16,12 @@ from tests.partners.factories import PartnerFactory
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _early_on_the_digest_day(time_machine):
+    """The notifications are made early on the day the digests are sent (whatever day the suite runs)."""
+    time_machine.move_to(datetime(2026, 12, 4, 6, 0, tzinfo=UTC))
+
+
 def _waiting_outcomes(capture, owner, *titles):
     partner = PartnerFactory(owner=owner, name="Helix Health")
     for title in titles:
