@@ -28,6 +28,7 @@ KINDS = {
     "onboarding_deadline",
     "pipeline_metric",
     "review_cadence",
+    "tier_evaluation",
 }
 
 
