@@ -30,6 +30,7 @@ PARTNER_EVENT_PATTERNS = (
     "outcome.*",
     "deal.*",
     "lead.*",
+    "certification.*",
 )
 PARTNER_AUDIENCE_PATTERNS = ("outcome.*", "lead.*")
 # payload keys only staff may read (who owns the partner, who a task is assigned to, who started

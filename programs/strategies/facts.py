@@ -16,10 +16,12 @@ from django.utils import timezone
 from partners.models import Activity, Partner
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.reference import reference
+from programs.certifications.models import Certification
 from programs.deals.models import Deal
 from programs.leads.models import LeadOffer
 from programs.strategies.rules.base import (
     AgreementFact,
+    CertificationFact,
     DealFact,
     DocumentFact,
     LeadOfferFact,
@@ -28,6 +30,7 @@ from programs.strategies.rules.base import (
 )
 
 METRIC_HISTORY_DAYS = 730  # the longest window a metric_threshold rule may look back
+CERTIFICATION_HISTORY_DAYS = 365  # certifications expired longer ago than this are no rule's concern
 
 
 def _ancestors(codes: Sequence[str], parents: dict[str, str | None]) -> tuple[str, ...]:
@@ -72,8 +75,30 @@ def _lead_offer_facts(ids: list[int], today: date) -> dict[int, list[LeadOfferFa
     return offers
 
 
+def _certification_facts(ids: list[int], today: date) -> dict[int, list[CertificationFact]]:
+    """Each partner's certifications, verified and pending alike (the rules tell them apart),
+    except rejected ones and those expired more than a year ago: one query, the definition joined
+    for its vertical (``cert_partner_expiry``)."""
+    since = today - timedelta(days=CERTIFICATION_HISTORY_DAYS)
+    certifications: dict[int, list[CertificationFact]] = defaultdict(list)
+    for pk, partner_id, contact_id, definition_id, vertical, earned_on, expires_on, state in (
+        Certification.objects.filter(partner_id__in=ids, expires_on__gte=since)
+        .exclude(state=Certification.State.REJECTED)
+        .order_by("pk")
+        .values_list(
+            "pk", "partner_id", "contact_id", "definition_id", "definition__vertical_id", "earned_on", "expires_on",
+            "state",
+        )
+    ):  # fmt: skip
+        verified = state == Certification.State.VERIFIED
+        certifications[partner_id].append(
+            CertificationFact(pk, contact_id, definition_id, vertical, earned_on, expires_on, verified)
+        )
+    return certifications
+
+
 def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, PartnerFacts]:
-    """Facts for each partner id; nine queries for any number of partners."""
+    """Facts for each partner id; ten queries for any number of partners."""
     ids = list(partner_ids)
     parents = reference().parents
     reviews: dict[int, dict[str, date]] = defaultdict(dict)
@@ -113,6 +138,7 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
     )
     deals, last_deal_on = _deal_facts(ids, today)
     lead_offers = _lead_offer_facts(ids, today)
+    certifications = _certification_facts(ids, today)
     facts = {}
     for row in Partner.objects.filter(pk__in=ids).values(
         "id", "name", "type", "status", "engagement", "country", "regions", "verticals", "owner_id",
@@ -141,5 +167,6 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
             deals=tuple(deals.get(pid, ())),
             last_deal_on=last_deal_on.get(pid),
             lead_offers=tuple(lead_offers.get(pid, ())),
+            certifications=tuple(certifications.get(pid, ())),
         )
     return facts
