@@ -190,6 +190,7 @@ def test_expiry_needs_its_notice_days():
     # when
     rules, errors = build_rules([{"kind": "certification_expiry", "params": {}}])
     # then
+    assert rules == []
     assert errors == {"0": {"params": {"days_before": ["This field is required."]}}}
     assert CertificationExpiry({"days_before": 30}).describe() == (
         "When a verified certification expires within 30 days: tell the partner and ask the owner to get it renewed"
