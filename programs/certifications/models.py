@@ -11,6 +11,7 @@ from partners.models import Contact, Partner, Vertical
 
 MIN_VALIDITY_MONTHS = 1
 MAX_VALIDITY_MONTHS = 120
+EXPIRY_NOTICE_DAYS = 30  # a verified certification expiring this soon is announced and shown as expiring
 
 
 class CertificationDefinition(models.Model):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from partners.models import Contact, Partner
-from programs.certifications.models import Certification, CertificationDefinition
+from programs.certifications.models import EXPIRY_NOTICE_DAYS, Certification, CertificationDefinition
 
 
 def certification_list(*, user) -> QuerySet[Certification]:
@@ -59,14 +59,14 @@ class VerticalCoverage:
     name: str
     certified: int
     pending: int
-    expiring: int  # verified ones expiring within 30 days
+    expiring: int  # verified ones expiring within EXPIRY_NOTICE_DAYS
 
 
 def partner_coverage(*, user, partner_id: int, today: date | None = None) -> list[VerticalCoverage]:
     """A partner's certified contacts per vertical, for its page: one grouped query. Verticals the
     partner has no certification in are left out."""
     today = today or timezone.localdate()
-    soon = date.fromordinal(today.toordinal() + 30)
+    soon = today + timedelta(days=EXPIRY_NOTICE_DAYS)
     current = Q(state=Certification.State.VERIFIED, expires_on__gte=today)
     rows = (
         certification_list(user=user)

@@ -25,6 +25,7 @@ from partners.roles import Role, can_change_partner, role_of
 from prm.errors import Conflict, DomainError, FieldErrors
 from programs.certifications.events import certification_changed
 from programs.certifications.models import (
+    EXPIRY_NOTICE_DAYS,
     MAX_VALIDITY_MONTHS,
     MIN_VALIDITY_MONTHS,
     Certification,
@@ -32,7 +33,6 @@ from programs.certifications.models import (
 )
 
 State = Certification.State
-EXPIRY_NOTICE_DAYS = 30
 DEFINITION_FIELDS = ("name", "vertical", "validity_months", "description", "is_active")
 # the same words whether the contact does not exist or belongs to another organisation
 CONTACT_UNKNOWN = "Choose one of your organisation's contacts."

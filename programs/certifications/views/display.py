@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from prm.formats import short_date
 from programs.certifications.filters import CertificationFilterSet
-from programs.certifications.models import Certification
-from programs.certifications.services import EXPIRY_NOTICE_DAYS
+from programs.certifications.models import EXPIRY_NOTICE_DAYS, Certification
 
 STATE_LABELS = dict(Certification.State.choices)
 STATE_BADGES = {

@@ -285,3 +285,24 @@ def test_the_record_form_shows_each_error_next_to_its_field(alpha, bravo):
     assert response.status_code == 400
     assert 'id="id_earned_on_error"' in body and "The date earned is in the future." in body
     assert 'id="id_evidence_error"' in body and "The file&#x27;s content is not a PDF file." in body
+
+
+def test_the_admin_site_adds_a_definition_through_the_service(admin_user):
+    # given
+    client = _client(admin_user)
+    # when: a name taken in another case, then a new one
+    taken = definition("Clinical integration")
+    refused = client.post(
+        "/admin/programs/certificationdefinition/add/",
+        {"name": "CLINICAL INTEGRATION", "vertical": "healthcare", "validity_months": 24, "is_active": "on"},
+    )
+    added = client.post(
+        "/admin/programs/certificationdefinition/add/",
+        {"name": "Payments security", "vertical": "financial-services", "validity_months": 36, "is_active": "on"},
+    )
+    # then
+    assert refused.status_code == 200 and "A certification with this name exists already." in refused.content.decode()
+    assert added.status_code == 302
+    assert list(CertificationDefinition.objects.exclude(pk=taken.pk).values_list("name", "validity_months")) == [
+        ("Payments security", 36)
+    ]
