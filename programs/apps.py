@@ -13,6 +13,9 @@ class ProgramsConfig(AppConfig):
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
         from partners.panels import register_dashboard_panel, register_partner_home_panel, register_partner_panel
+        from programs.certifications import notifications as certification_notifications
+        from programs.certifications.events import EVENT_TYPES as CERTIFICATION_EVENT_TYPES
+        from programs.certifications.views.panels import partner_certification_panel
         from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
         from programs.deals.views.dashboard import partner_pipeline_panel, pipeline_panel
@@ -28,6 +31,7 @@ class ProgramsConfig(AppConfig):
         partners_imported.connect(_reevaluate_imported, dispatch_uid="programs.reevaluate_imported_partners")
         register_partner_panel("strategies", partner_page_panel)
         register_partner_panel("deals", partner_pipeline_panel)
+        register_partner_panel("certifications", partner_certification_panel)
         register_partner_home_panel("strategies", partner_home_panel)
         register_dashboard_panel("deals", pipeline_panel)
         register_event_type(
@@ -37,6 +41,8 @@ class ProgramsConfig(AppConfig):
         register_event_type("run.finished", "A strategy run ended (succeeded, failed or cancelled), with its counts.")
         for name, description in DEAL_EVENT_TYPES.items():
             register_event_type(name, description)
+        for name, description in CERTIFICATION_EVENT_TYPES.items():
+            register_event_type(name, description)
         register_lead_events()
         register_kind(LeadImport())  # partners never import programs: the kind is registered from here
         deal_notifications.register()
@@ -44,6 +50,7 @@ class ProgramsConfig(AppConfig):
             register_event_type(name, description)
         tier_notifications.register()
         register_effect_handler("tier_evaluation", tier_evaluations_apply)
+        certification_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)
 

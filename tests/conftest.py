@@ -23,8 +23,8 @@ def _fresh_cache():
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests empty every table when they end, the rows that data migrations seed
-    included (regions, verticals, default strategies, deal protection days, lead routing rules,
-    weights and capacities): put them back for the tests that follow."""
+    included (regions, verticals, default strategies and the rules later migrations add to them, deal
+    protection days, lead routing rules, weights and capacities): put them back for the tests that follow."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
@@ -33,6 +33,7 @@ def _reference_data(request):
         import_module("programs.migrations.0007_default_strategies_ask_partners").ask_partners(django_apps, None)
         import_module("programs.migrations.0020_default_strategies_read_deals").read_deals(django_apps, None)
         import_module("programs.migrations.0024_default_strategies_tier_evaluation").review_tiers(django_apps, None)
+        import_module("programs.migrations.0025_certifications").add_certification_rules(django_apps, None)
         import_module("programs.migrations.0014_default_deal_protection").create(django_apps, None)
         import_module("programs.migrations.0016_lead_defaults").seed(django_apps, None)
 

@@ -20,6 +20,7 @@ from partners.outbox.services import event_record
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
 from partners.webhooks.models import WebhookDelivery, WebhookSubscription
+from programs.certifications.models import Certification, CertificationDefinition
 from programs.deals.models import Deal
 from programs.deals.services import deal_register
 from programs.leads.models import Lead
@@ -127,6 +128,14 @@ def two_partners(settings, tmp_path):
         delivery="immediately", partner_id=bravo.pk, title=f"Request {SECRET}", link="/partner/",
     )  # fmt: skip
     ids += [notification.pk]
+    # a certification of B's contact, with its certificate, waiting for verification
+    clinical = CertificationDefinition.objects.create(name="Clinical integration", vertical_id="healthcare")
+    certification = Certification(
+        partner=bravo, contact=contact, definition=clinical, earned_on=today, expires_on=date(2099, 1, 1)
+    )
+    certification.evidence.save("bravo.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
+    certification.save()
+    ids += [certification.pk, clinical.pk]
     # an import of B's data (imports are staff-only: a partner login must find none of them)
     stored = ImportFile(
         kind="partners", name=f"{SECRET}.csv", size=40, sha256="0" * 64, encoding="utf-8", delimiter=",",
@@ -173,6 +182,7 @@ KEY_ROUTES = (
     "api/v1/regions/",
     "api/v1/verticals/",
     "api/v1/rule-kinds/",
+    "api/v1/certification-definitions/",
 )
 
 
@@ -234,6 +244,7 @@ def _bravo_state(bravo) -> tuple:
         list(WebhookDelivery.objects.filter(subscription__partner=bravo).values_list("state", "next_attempt_at")),
         list(Deal.objects.filter(partner=bravo).values_list("state", "stage", "expected_close_on")),
         list(Lead.objects.filter(company__contains=SECRET).values_list("status", "partner_id", "version")),
+        list(Certification.objects.filter(partner=bravo).values_list("state", "contact_id", "rejection_reason")),
     )
 
 
@@ -270,6 +281,11 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     lead = Lead.objects.get(company__contains=SECRET)  # staff read every lead
     assert f"/api/v1/leads/{lead.pk}/" in found
     assert f"/leads/{lead.pk}/" in found
+    certification = Certification.objects.get(partner=bravo)  # staff read every certification
+    assert f"/api/v1/certifications/{certification.pk}/" in found
+    assert f"/certifications/{certification.pk}/" in found
+    assert f"/certifications/{certification.pk}/evidence/" in found
+    assert "/certifications/queue/" in found
     assert f"/api/v1/imports/{imported.pk}/rows/" in found
     assert f"/api/v1/imports/{imported.pk}/report/" in found
     assert errors == []
@@ -296,4 +312,8 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     notification = Notification.objects.get(user__partner_user__partner=bravo)  # and its own notifications
     assert f"/api/v1/notifications/{notification.pk}/" in found
     assert "/partner/notifications/" in found
+    certification = Certification.objects.get(partner=bravo)  # and its contacts' certifications
+    assert f"/api/v1/certifications/{certification.pk}/" in found
+    assert f"/certifications/{certification.pk}/evidence/" in found
+    assert "/partner/certifications/" in found
     assert errors == []

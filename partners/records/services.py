@@ -127,7 +127,7 @@ def agreement_update(*, agreement_id: int, actor, **changes) -> Agreement:
 # --- documents ------------------------------------------------------------------------
 
 
-def _check_file(file: UploadedFile) -> str:
+def upload_file_type(file: UploadedFile) -> str:
     """The file's type (its lower-case extension) when its name, size and first bytes agree."""
     name = os.path.basename(file.name or "")
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
@@ -146,12 +146,12 @@ def _check_file(file: UploadedFile) -> str:
 
 
 def _check_upload(file: UploadedFile, *, issued_on: date | None, expires_on: date | None) -> str:
-    """The file's type, as ``_check_file``; a bad file and bad dates are reported together, so a
+    """The file's type, as ``upload_file_type``; a bad file and bad dates are reported together, so a
     form shows every problem at once."""
     errors: dict[str, list[str]] = {}
     extension = ""
     try:
-        extension = _check_file(file)
+        extension = upload_file_type(file)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if issued_on and expires_on and expires_on < issued_on:

@@ -33,6 +33,7 @@ PARTNER_EVENT_PATTERNS = (
     "tier.changed",
     "tier.grace_started",
     "tier.grace_ended",
+    "certification.*",
 )
 PARTNER_AUDIENCE_PATTERNS = ("outcome.*", "lead.*")
 # payload keys only staff may read (who owns the partner, who a task is assigned to, who started

@@ -16,10 +16,12 @@ from django.utils import timezone
 from partners.models import Activity, Partner
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.reference import reference
+from programs.certifications.models import Certification
 from programs.deals.models import Deal
 from programs.leads.models import LeadOffer
 from programs.strategies.rules.base import (
     AgreementFact,
+    CertificationFact,
     DealFact,
     DocumentFact,
     LeadOfferFact,
@@ -31,6 +33,7 @@ from programs.strategies.rules.base import (
 from programs.tiers.models import Membership, Tier
 
 METRIC_HISTORY_DAYS = 730  # the longest window a metric_threshold rule may look back
+CERTIFICATION_HISTORY_DAYS = 365  # certifications expired longer ago than this are no rule's concern
 
 
 def _ancestors(codes: Sequence[str], parents: dict[str, str | None]) -> tuple[str, ...]:
@@ -125,8 +128,30 @@ def _membership_facts(ids: list[int]) -> dict[int, list[MembershipFact]]:
     return memberships
 
 
+def _certification_facts(ids: list[int], today: date) -> dict[int, list[CertificationFact]]:
+    """Each partner's certifications, verified and pending alike (the rules tell them apart),
+    except rejected ones and those expired more than a year ago: one query, the definition joined
+    for its vertical (``cert_partner_expiry``)."""
+    since = today - timedelta(days=CERTIFICATION_HISTORY_DAYS)
+    certifications: dict[int, list[CertificationFact]] = defaultdict(list)
+    for pk, partner_id, contact_id, definition_id, vertical, earned_on, expires_on, state in (
+        Certification.objects.filter(partner_id__in=ids, expires_on__gte=since)
+        .exclude(state=Certification.State.REJECTED)
+        .order_by("pk")
+        .values_list(
+            "pk", "partner_id", "contact_id", "definition_id", "definition__vertical_id", "earned_on", "expires_on",
+            "state",
+        )
+    ):  # fmt: skip
+        verified = state == Certification.State.VERIFIED
+        certifications[partner_id].append(
+            CertificationFact(pk, contact_id, definition_id, vertical, earned_on, expires_on, verified)
+        )
+    return certifications
+
+
 def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, PartnerFacts]:
-    """Facts for each partner id; eleven queries for any number of partners (nine without memberships)."""
+    """Facts for each partner id; twelve queries for any number of partners (eleven without memberships)."""
     ids = list(partner_ids)
     parents = reference().parents
     reviews: dict[int, dict[str, date]] = defaultdict(dict)
@@ -167,6 +192,7 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
     deals, last_deal_on = _deal_facts(ids, today)
     lead_offers = _lead_offer_facts(ids, today)
     memberships = _membership_facts(ids)
+    certifications = _certification_facts(ids, today)
     facts = {}
     for row in Partner.objects.filter(pk__in=ids).values(
         "id", "name", "type", "status", "engagement", "country", "regions", "verticals", "owner_id",
@@ -197,5 +223,6 @@ def partner_facts(*, partner_ids: Sequence[int], today: date) -> dict[int, Partn
             lead_offers=tuple(lead_offers.get(pid, ())),
             health_score=row["health_score"],
             memberships=tuple(memberships.get(pid, ())),
+            certifications=tuple(certifications.get(pid, ())),
         )
     return facts

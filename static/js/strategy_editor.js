@@ -96,6 +96,29 @@ document.addEventListener("DOMContentLoaded", () => {
       add(wrap, group, errorBox(errors, errId));
       return wrap;
     }
+    if (param.type === "dict[str,int]") {
+      // a whole number per vertical (the keys the server checks); empty ones are left out
+      const current = value || param.default || {};
+      const group = el("fieldset", { class: "prm-check-group", "aria-describedby": describe });
+      add(group, el("legend", { class: "form-label fs-6 mb-1", text: words(param.name) }));
+      const row = el("div", { class: "row g-2" });
+      const known = new Set(data.verticals.map(([slug]) => slug));
+      const keys = [...data.verticals, ...Object.keys(current).filter((key) => !known.has(key)).map((key) => [key, key])];
+      keys.forEach(([key, name]) => {
+        const keyId = `${id}-${key}`;
+        add(row, el("div", { class: "col-6 col-md-4" },
+          el("label", { class: "form-label small mb-1", for: keyId, text: name }),
+          el("input", {
+            class: `form-control form-control-sm${invalid ? " is-invalid" : ""}`, type: "number", id: keyId,
+            "data-key": key, min: param.min, max: param.max, step: "1", inputmode: "numeric",
+            value: current[key] ?? "",
+          })));
+      });
+      add(group, row, el("div", { class: "form-text", text: `Whole numbers (${param.min ?? 0}–${param.max ?? "…"}); leave empty for none.` }));
+      wrap.className = "col-12 prm-param";
+      add(wrap, group, errorBox(errors, errId));
+      return wrap;
+    }
     let input;
     if (param.type === "str" && param.choices) {
       input = el("select", { class: "form-select" });
@@ -137,7 +160,7 @@ document.addEventListener("DOMContentLoaded", () => {
   function readParam(wrap) {
     const type = wrap.dataset.type;
     if (type === "bool") return wrap.querySelector("input").checked;
-    if (type === "dict[str,float]") {
+    if (type === "dict[str,float]" || type === "dict[str,int]") {
       const result = {};
       wrap.querySelectorAll("input[data-key]").forEach((input) => {
         if (input.value.trim() !== "") result[input.dataset.key] = Number.isNaN(Number(input.value)) ? input.value : Number(input.value);

@@ -16,6 +16,7 @@ from partners.services import api_token_create, contact_add
 from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
+from programs.certifications.models import Certification, CertificationDefinition
 from programs.deals.services import deal_register
 from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
@@ -75,6 +76,11 @@ def every_list_has_rows(admin_user, manager):
         currency="EUR", expected_close_on=date(2099, 1, 1),
     )  # fmt: skip
     lead_create(actor=admin_user, company="Prospect", country="DE")
+    clinical = CertificationDefinition.objects.create(name="Clinical integration", vertical_id="healthcare")
+    Certification.objects.create(
+        partner=partner, contact=partner.contacts.get(), definition=clinical, earned_on=today,
+        expires_on=date(2099, 1, 1),
+    )  # fmt: skip
 
 
 def _parameters(viewset) -> list[str]:

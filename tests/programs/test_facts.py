@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partners.models import Activity, Partner
+from partners.models import Activity, Contact, Partner
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.reference import reference
+from programs.certifications.models import Certification, CertificationDefinition
 from programs.deals.models import Deal
 from programs.strategies.facts import partner_facts
 from programs.tiers.models import Membership, Program, Tier
@@ -45,6 +46,15 @@ def _partners_with_records(count: int) -> list[int]:
     entry = Tier.objects.get_or_create(program=program, rank=1, name="Registered")[0]
     Tier.objects.get_or_create(program=program, rank=2, name="Gold", min_certified={"healthcare": 2})
     Membership.objects.bulk_create(Membership(partner_id=pk, program=program, tier=entry, since=TODAY) for pk in ids)
+    definition, _ = CertificationDefinition.objects.get_or_create(
+        name="Clinical integration", defaults={"vertical_id": "healthcare", "validity_months": 24}
+    )
+    contacts = Contact.objects.bulk_create(Contact(partner_id=pk, name="Ada", email="ada@example.com") for pk in ids)
+    Certification.objects.bulk_create(
+        Certification(partner_id=contact.partner_id, contact=contact, definition=definition, state=state,
+                      earned_on=TODAY - timedelta(days=days // 2), expires_on=TODAY + timedelta(days=days))
+        for contact in contacts for state, days in (("verified", 300), ("pending", 200))
+    )  # fmt: skip
     return ids
 
 
@@ -71,7 +81,7 @@ def test_the_query_count_is_the_same_for_10_and_500_partners():
     reference()  # the regions come from the cache, warm in production
     small, large = _partners_with_records(10), _partners_with_records(500)
     # when / then
-    assert _queries(small) == _queries(large) <= 11
+    assert _queries(small) == _queries(large) <= 12
 
 
 def test_facts_carry_what_the_rules_need():
@@ -137,3 +147,37 @@ def test_memberships_carry_their_programs_tiers_lowest_first():
         ("Registered", {}),
         ("Gold", {"healthcare": 2}),
     ]
+
+
+def test_facts_carry_verified_and_pending_certifications_but_not_rejected_nor_long_expired_ones():
+    # given: of one contact's certifications, one verified and current, one pending, one rejected,
+    # one expired 200 days ago (kept) and one expired two years ago (dropped)
+    partner, other = PartnerFactory(), PartnerFactory()
+    contact = Contact.objects.create(partner=partner, name="Ada", email="ada@example.com")
+    stranger = Contact.objects.create(partner=other, name="Bob", email="bob@example.com")
+    healthcare = CertificationDefinition.objects.create(name="Clinical", vertical_id="healthcare")
+    finance = CertificationDefinition.objects.create(name="Payments", vertical_id="financial-services")
+
+    def certification(definition, state, earned_days_ago, expires_in, holder=contact):
+        return Certification.objects.create(
+            partner_id=holder.partner_id, contact=holder, definition=definition, state=state,
+            rejection_reason="no" if state == "rejected" else "",
+            earned_on=TODAY - timedelta(days=earned_days_ago), expires_on=TODAY + timedelta(days=expires_in),
+        )  # fmt: skip
+
+    current = certification(healthcare, "verified", 100, 300)
+    pending = certification(finance, "pending", 10, 700)
+    certification(healthcare, "rejected", 20, 700)
+    lapsed = certification(finance, "verified", 900, -200)
+    certification(healthcare, "verified", 1500, -730)
+    certification(healthcare, "verified", 10, 700, holder=stranger)
+    # when
+    facts = partner_facts(partner_ids=[partner.pk], today=TODAY)[partner.pk]
+    # then
+    assert sorted((c.id, c.vertical, c.verified, c.expires_on) for c in facts.certifications) == [
+        (current.pk, "healthcare", True, TODAY + timedelta(days=300)),
+        (pending.pk, "financial-services", False, TODAY + timedelta(days=700)),
+        (lapsed.pk, "financial-services", True, TODAY - timedelta(days=200)),
+    ]
+    assert facts.certified_contacts("healthcare") == 1
+    assert facts.certified_contacts("financial-services") == 0

@@ -21,6 +21,8 @@ from tests.programs.rule_facts import ago, agreement, ahead, document, facts, me
 
 KINDS = {
     "agreement_renewal",
+    "certification_coverage",
+    "certification_expiry",
     "document_compliance",
     "health_score",
     "inactivity",

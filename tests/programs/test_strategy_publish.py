@@ -16,6 +16,7 @@ SEEDED = import_module("programs.migrations.0002_default_strategies").DEFAULTS
 ASK_PARTNERS_NOTE = import_module("programs.migrations.0007_default_strategies_ask_partners").NOTE
 READ_DEALS = import_module("programs.migrations.0020_default_strategies_read_deals")
 REVIEW_TIERS = import_module("programs.migrations.0024_default_strategies_tier_evaluation")
+CERTIFICATIONS = import_module("programs.migrations.0025_certifications")
 
 
 def asking_partners(rule: dict) -> dict:
@@ -27,7 +28,8 @@ def asking_partners(rule: dict) -> dict:
 
 def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
     # given: version 1 as 0002 seeded it, version 2 as 0007 published it, and for sales and channel
-    # version 3 as 0020 published it and version 4 as 0024 did
+    # version 3 as 0020 published it; for sales, channel and technology the tier review 0024 published,
+    # and for channel the certification rules 0025 published
     seeded = {name: (partner_type, note, rules) for name, partner_type, _, note, rules in SEEDED}
     # when
     strategies = list(Strategy.objects.select_related("current_version"))
@@ -41,7 +43,8 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
         assert strategy.partner_type == partner_type
         reads_deals = strategy.name in READ_DEALS.NOTES
         reviews_tiers = strategy.name in REVIEW_TIERS.NOTES
-        numbers = [1, 2, 3, 4] if reads_deals else [1, 2, 3] if reviews_tiers else [1, 2]
+        reads_certifications = strategy.name == "Channel partners"
+        numbers = list(range(1, 3 + reads_deals + reviews_tiers + reads_certifications))
         assert list(strategy.versions.order_by("number").values_list("number", flat=True)) == numbers
         first = strategy.versions.get(number=1)
         assert (first.rules, first.note, first.author) == (rules, note, None)
@@ -56,12 +59,37 @@ def test_the_six_default_strategies_are_seeded_one_per_type_with_valid_rules():
             assert third.rules == READ_DEALS._with_deals(strategy.name, second.rules)
             assert third.note == READ_DEALS.NOTES[strategy.name]
         if reviews_tiers:
-            before = strategy.versions.get(number=current.number - 1)
-            assert current.rules == [*before.rules, REVIEW_TIERS.REVIEWS[strategy.name]]
-            assert current.note == REVIEW_TIERS.NOTES[strategy.name]
+            review = strategy.versions.get(number=3 + reads_deals)
+            before = strategy.versions.get(number=review.number - 1)
+            assert review.rules == [*before.rules, REVIEW_TIERS.REVIEWS[strategy.name]]
+            assert review.note == REVIEW_TIERS.NOTES[strategy.name]
+        if reads_certifications:
+            assert current.rules == [*review.rules, CERTIFICATIONS.COVERAGE, CERTIFICATIONS.EXPIRY]
+            assert (current.note, current.author) == (CERTIFICATIONS.NOTE, None)
         built, errors = build_rules(current.rules)
         assert errors == {}, (strategy.name, errors)
         assert built
+
+
+def test_the_certification_rules_are_added_once_and_never_over_a_version_a_person_published(admin_user):
+    # given: the channel strategy as the migrations left it
+    channel = Strategy.objects.select_related("current_version").get(name="Channel partners")
+    before = channel.current_version.number
+    # when: the migration's step runs again
+    CERTIFICATIONS.add_certification_rules(django_apps, None)
+    # then: nothing new
+    channel.refresh_from_db()
+    assert channel.current_version.number == before
+    # given: a person publishes a version without them
+    rules = [rule for rule in channel.current_version.rules if not rule["kind"].startswith("certification_")]
+    strategy_publish(strategy_id=channel.pk, actor=admin_user, rules=rules, note="Without certifications")
+    channel.refresh_from_db()
+    published = channel.current_version.number
+    # when
+    CERTIFICATIONS.add_certification_rules(django_apps, None)
+    # then: the person's version stays current
+    channel.refresh_from_db()
+    assert channel.current_version.number == published
 
 
 def test_financial_reviews_depend_on_engagement_depth():

@@ -1,11 +1,12 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from programs.certifications.demo import demo_certifications_seed
 from programs.demo import demo_pipeline_seed
 
 
 class Command(BaseCommand):
     help = (
-        "Add demo deal registrations and leads for the demo partners, through the same services the "
+        "Add demo deal registrations, leads and certifications for the demo partners, through the same services the "
         "portal and the API use (conflicts, history, routing decisions and events included). The same "
         "--seed gives the same data on the same partners."
     )
@@ -20,6 +21,9 @@ class Command(BaseCommand):
         if not (0 <= deals <= 100_000 and 0 <= leads <= 100_000):
             raise CommandError("--deals and --leads must be between 0 and 100,000.")
         result = demo_pipeline_seed(deals=deals, leads=leads, seed=seed, if_empty=if_empty)
+        certified = demo_certifications_seed(seed=seed, if_empty=if_empty)
+        if certified:
+            self.stdout.write(f"Recorded {certified:,} certifications of the partners' contacts.")
         if result.existing is not None:
             self.stdout.write(f"Nothing to do: {result.existing:,} deals exist already (--if-empty).")
             return

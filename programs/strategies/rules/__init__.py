@@ -6,6 +6,8 @@ nothing in this package touches the database.
 
 from programs.strategies.rules import (  # noqa: F401  (each module registers its kind)
     agreement_renewal,
+    certification_coverage,
+    certification_expiry,
     document_compliance,
     health_score,
     inactivity,

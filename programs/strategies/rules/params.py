@@ -212,6 +212,39 @@ class FloatMapParam(Param):
         return cleaned
 
 
+@dataclass(frozen=True)
+class IntMapParam(Param):
+    """Whole numbers under keys the manager chooses (vertical slugs, say), such as
+    ``{"healthcare": 2}``; keys are checked against ``key_pattern`` here (whether they exist lives
+    in the database) and returned sorted, so the same map is stored the same way."""
+
+    min: int | None = None
+    max: int | None = None
+    max_items: int = 50
+    key_pattern: str = r"^[a-z0-9-]{1,50}$"
+    type_name: ClassVar[str] = "dict[str,int]"
+
+    def clean(self, value: Any) -> dict[str, int]:
+        if not isinstance(value, Mapping):
+            raise ParamError("Must be an object mapping names to whole numbers.")
+        if len(value) > self.max_items:
+            raise ParamError(f"At most {self.max_items} entries.")
+        cleaned = {}
+        for key in sorted(value, key=str):
+            if not isinstance(key, str) or not re.fullmatch(self.key_pattern, key):
+                raise ParamError(f"“{key}” is not a valid name: lower-case letters, digits and hyphens.")
+            number = _number(value[key])
+            if (
+                number is None
+                or not float(number).is_integer()
+                or (self.min is not None and number < self.min)
+                or (self.max is not None and number > self.max)
+            ):
+                raise ParamError(f"“{key}”: {_bounds('a whole number', self.min, self.max).lower()}")
+            cleaned[key] = int(number)
+        return cleaned
+
+
 class Params(Mapping[str, Any]):
     """Validated parameter values, read as attributes (``self.p.days``) and stored with ``to_json``."""
 

@@ -1,0 +1,1 @@
+"""The certification pages: manager (manager.py), partner (partner.py), the partner page's panel (panels.py)."""
