@@ -2,4 +2,5 @@
 
 import programs.deals.admin
 import programs.leads.admin
+import programs.onboarding.admin
 import programs.strategies.admin  # noqa: F401
