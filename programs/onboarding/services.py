@@ -14,7 +14,6 @@ the onboarding rows (by id), then the partner row.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -44,8 +43,8 @@ from programs.onboarding.models import (
 from programs.onboarding.selectors import agreement_ends_on, agreement_values, current_template, due_on
 from programs.onboarding.text import render
 
-logger = logging.getLogger(__name__)
 Auto = OnboardingItem.Auto
+SWEEP_CHUNK = 500
 
 
 class AgreementAdminOnly(DomainError):
@@ -531,7 +530,16 @@ def onboardings_sweep(*, today: date | None = None) -> dict[str, int]:
     idempotent, so a sweep that runs twice, or alongside the events, changes nothing more."""
     started = onboardings_start()
     cancelled = onboardings_cancel_left()
-    advanced = onboardings_advance()
+    # a transaction per chunk of partners, so the sweep never holds every checklist's lock at once
+    in_progress = list(
+        Onboarding.objects.filter(state=Onboarding.State.IN_PROGRESS)
+        .order_by("partner_id")
+        .values_list("partner_id", flat=True)
+    )
+    advanced = sum(
+        onboardings_advance(partner_ids=in_progress[start : start + SWEEP_CHUNK])
+        for start in range(0, len(in_progress), SWEEP_CHUNK)
+    )
     overdue = onboardings_announce_overdue(today=today)
     return {"started": len(started), "cancelled": cancelled, "items_completed": advanced, "overdue_announced": overdue}
 
