@@ -10,6 +10,7 @@ from partners.models import Partner, Region
 from partners.records.models import Agreement
 from programs.deals.forms import ServiceErrorsMixin
 from programs.onboarding.models import Onboarding, OnboardingItem, OnboardingTemplate
+from programs.onboarding.services import typed_name_errors
 from programs.onboarding.text import PLACEHOLDERS
 
 
@@ -24,6 +25,18 @@ class AgreementAcceptForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
         label="I have read the agreement and accept it on behalf of my organisation.",
         error_messages={"required": "Tick this box to accept the agreement."},
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_typed_name(self) -> str:
+        """The service's rule, checked here too so both fields' errors show at once."""
+        typed_name = self.cleaned_data["typed_name"]
+        errors = typed_name_errors(typed_name=typed_name, user=self.user)
+        if errors:
+            raise forms.ValidationError(errors)
+        return typed_name
 
 
 class OnboardingFilterForm(BootstrapFormMixin, forms.Form):

@@ -26,10 +26,8 @@ def _url(name: str) -> str:
         return ""
 
 
-def onboarding_links(*, partner_view: bool) -> dict[str, str]:
-    """Where each automatic item is done, for the partner's pages."""
-    if not partner_view:
-        return {}
+def onboarding_links() -> dict[str, str]:
+    """Where each automatic item is done, on the partner's pages."""
     return {
         OnboardingItem.Auto.AGREEMENT_ACCEPTED: _url("partner-onboarding:agreement"),
         OnboardingItem.Auto.COLLEAGUE_INVITED: _url("selfservice:users"),

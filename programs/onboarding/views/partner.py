@@ -42,6 +42,7 @@ def agreement(request: HttpRequest) -> HttpResponse:
     if view.template is not None and not view.accepted:
         form = AgreementAcceptForm(
             request.POST if request.method == "POST" else None,
+            user=user,
             initial={"template": view.template.pk, "typed_name": user.get_full_name()},
         )
     if request.method == "POST":
@@ -95,7 +96,7 @@ def onboarding(request: HttpRequest) -> HttpResponse:
         "partner": partner,
         "progress": progress,
         "can_tick": can_write(request),
-        "links": onboarding_links(partner_view=True),
+        "links": onboarding_links(),
         "today": timezone.localdate(),
     }
     return render(request, "onboarding/partner/onboarding.html", context)

@@ -244,6 +244,7 @@ def test_a_wrong_name_or_no_tick_is_shown_next_to_the_fields(alpha):
     assert response.status_code == 400
     form = response.context["form"]
     assert form.errors["confirm"] == ["Tick this box to accept the agreement."]
+    assert form.errors["typed_name"] == ["Type your name as it is on your login: Ada Lovelace."]
     response = _client(login(alpha, first_name="Cy", last_name="Admin")).post(
         "/partner/agreement/", {"template": template.pk, "typed_name": "Nobody", "confirm": "on"}
     )
