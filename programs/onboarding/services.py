@@ -367,12 +367,13 @@ def _complete(onboarding: Onboarding, *, actor) -> None:
     onboarding.state = Onboarding.State.COMPLETED
     onboarding.completed_at = timezone.now()
     onboarding.save(update_fields=["state", "completed_at"])
-    partner = onboarding.partner
+    # read under the partner's lock: a partner moved elsewhere meanwhile keeps its new status
+    partner = Partner.objects.select_for_update().get(pk=onboarding.partner_id)
     if partner.status == Partner.Status.ONBOARDING:
         partner = partner_change_status(
             partner_id=partner.pk, actor=actor, status=Partner.Status.ACTIVE, reason="onboarding checklist complete"
         )
-        onboarding.partner = partner
+    onboarding.partner = partner
     events.onboarding_changed(
         onboarding=onboarding,
         actor=actor,
