@@ -19,6 +19,9 @@ Panel = Callable[..., dict[str, Any]]
 _PARTNER_PAGE: dict[str, Panel] = {}
 _PARTNER_HOME: dict[str, Panel] = {}
 _DASHBOARD: dict[str, Panel] = {}
+# gates of the partner portal: ``gate(user=..., partner=...)`` returns the URL a login must go
+# to before anything else (an agreement to accept), or None
+_PORTAL_GATES: dict[str, Callable[..., str | None]] = {}
 
 
 def register_partner_panel(name: str, provider: Panel) -> None:
@@ -36,6 +39,22 @@ def register_dashboard_panel(name: str, provider: Panel) -> None:
     """Show a panel on the manager dashboard: ``provider(user=...)`` returns the context of one
     panel including its ``template``, or an empty dict to show nothing for this user."""
     _DASHBOARD[name] = provider
+
+
+def register_portal_gate(name: str, gate: Callable[..., str | None]) -> None:
+    """Make every partner portal page (``partner_view`` without ``gated=False``) send its logins
+    to the URL ``gate(user=..., partner=...)`` returns, while it returns one; registering a name
+    again replaces its gate."""
+    _PORTAL_GATES[name] = gate
+
+
+def portal_gate(*, user, partner) -> str | None:
+    """The URL the first gate that closes sends this login to, or None when every gate is open."""
+    for gate in _PORTAL_GATES.values():
+        url = gate(user=user, partner=partner)
+        if url:
+            return url
+    return None
 
 
 def dashboard_panels(*, user) -> list[dict[str, Any]]:

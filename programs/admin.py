@@ -3,4 +3,5 @@
 import programs.certifications.admin
 import programs.deals.admin
 import programs.leads.admin
+import programs.onboarding.admin
 import programs.strategies.admin  # noqa: F401

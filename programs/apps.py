@@ -12,7 +12,12 @@ class ProgramsConfig(AppConfig):
         from partners.imports.services import partners_imported
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
-        from partners.panels import register_dashboard_panel, register_partner_home_panel, register_partner_panel
+        from partners.panels import (
+            register_dashboard_panel,
+            register_partner_home_panel,
+            register_partner_panel,
+            register_portal_gate,
+        )
         from programs.certifications import notifications as certification_notifications
         from programs.certifications.events import EVENT_TYPES as CERTIFICATION_EVENT_TYPES
         from programs.certifications.views.panels import partner_certification_panel
@@ -21,6 +26,10 @@ class ProgramsConfig(AppConfig):
         from programs.deals.views.dashboard import partner_pipeline_panel, pipeline_panel
         from programs.leads.events import register as register_lead_events
         from programs.leads.imports import LeadImport
+        from programs.onboarding import notifications as onboarding_notifications
+        from programs.onboarding.events import EVENT_TYPES as ONBOARDING_EVENT_TYPES
+        from programs.onboarding.services import onboarding_events_handle
+        from programs.onboarding.views import panels as onboarding_panels
         from programs.strategies.effects import register_effect_handler
         from programs.strategies.views.partner_panels import partner_home_panel, partner_page_panel
         from programs.tiers import notifications as tier_notifications
@@ -53,6 +62,15 @@ class ProgramsConfig(AppConfig):
         certification_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)
+        # agreements and onboarding: the portal waits for the agreement a program requires; a
+        # partner entering onboarding gets its checklist, whose automatic items follow events
+        register_portal_gate("agreement", onboarding_panels.agreement_gate)
+        register_partner_panel("onboarding", onboarding_panels.partner_page_panel)
+        register_partner_home_panel("onboarding", onboarding_panels.partner_home_panel)
+        for name, description in ONBOARDING_EVENT_TYPES.items():
+            register_event_type(name, description)
+        onboarding_notifications.register()
+        register_channel("onboarding", onboarding_events_handle)
 
 
 def _reevaluate(sender, partner_id: int, **kwargs) -> None:

@@ -1,5 +1,5 @@
-"""How partners are managed; each area lives in its own sub-package (strategies/, deals/, leads/, tiers/,
-certifications/)."""
+"""How partners are managed; each area lives in its own sub-package (strategies/, deals/, leads/,
+tiers/, certifications/, onboarding/)."""
 
 from programs.certifications.models import Certification, CertificationDefinition  # noqa: F401
 from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection  # noqa: F401
@@ -12,6 +12,14 @@ from programs.leads.models import (  # noqa: F401
     LeadRouting,
     LeadRoutingRule,
     LeadWeight,
+)
+from programs.onboarding.models import (  # noqa: F401
+    AgreementAcceptance,
+    AgreementTemplate,
+    Onboarding,
+    OnboardingItem,
+    OnboardingStep,
+    OnboardingTemplate,
 )
 from programs.strategies.models import (  # noqa: F401
     HealthScore,

@@ -7,7 +7,9 @@ urlpatterns = [
     path("", include("programs.deals.urls")),
     path("", include("programs.leads.urls")),
     path("", include("programs.certifications.urls")),
+    path("", include("programs.onboarding.urls")),
     path("partner/deals/", include("programs.deals.partner_urls")),
     path("partner/leads/", include("programs.leads.partner_urls")),
     path("partner/certifications/", include("programs.certifications.partner_urls")),
+    path("partner/", include("programs.onboarding.partner_urls")),
 ]

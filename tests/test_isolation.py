@@ -25,6 +25,14 @@ from programs.deals.models import Deal
 from programs.deals.services import deal_register
 from programs.leads.models import Lead
 from programs.leads.services import lead_assign_manually, lead_create
+from programs.onboarding.models import (
+    AgreementAcceptance,
+    AgreementTemplate,
+    Onboarding,
+    OnboardingItem,
+    OnboardingStep,
+    OnboardingTemplate,
+)
 from programs.strategies.models import Outcome, Strategy, StrategyRun
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
@@ -136,6 +144,22 @@ def two_partners(settings, tmp_path):
     certification.evidence.save("bravo.pdf", ContentFile(f"%PDF-1.4 {SECRET}".encode()), save=False)
     certification.save()
     ids += [certification.pk, clinical.pk]
+    # B's onboarding (of the business checklist, which A's type shares: an item is B's only through
+    # B's onboarding) and B's acceptance of the business agreement (whose text names B)
+    checklist = OnboardingTemplate.objects.create(name="Business onboarding", partner_type="business")
+    item = OnboardingItem.objects.create(template=checklist, title="Kick-off call")
+    OnboardingItem.objects.create(template=checklist, title="Training", position=2)
+    onboarding = Onboarding.objects.create(partner=bravo, template=checklist, started_on=today)
+    OnboardingStep.objects.create(onboarding=onboarding, item=item)
+    template = AgreementTemplate.objects.create(
+        name="Business agreement", kind="reseller", partner_type="business", body="Between us and {partner_name}."
+    )
+    signed = Agreement.objects.create(partner=bravo, kind="reseller", title=f"Signed {SECRET}", start_on=today)
+    acceptance = AgreementAcceptance.objects.create(
+        partner=bravo, template=template, agreement=signed, user=bravo_user, typed_name=f"Ines {SECRET}",
+        ip="192.0.2.1", text=f"Between us and Bravo {SECRET}.",
+    )  # fmt: skip
+    ids += [onboarding.pk, item.pk, template.pk, signed.pk, acceptance.pk]
     # an import of B's data (imports are staff-only: a partner login must find none of them)
     stored = ImportFile(
         kind="partners", name=f"{SECRET}.csv", size=40, sha256="0" * 64, encoding="utf-8", delimiter=",",
@@ -160,6 +184,7 @@ def two_partners(settings, tmp_path):
         "contact_id": [str(contact.pk)],
         "invitation_id": [str(invitation.pk)],
         "delivery_id": [str(delivery.pk)],
+        "item_id": [str(item.pk)],
     }
     return alpha, bravo, values
 
@@ -245,6 +270,9 @@ def _bravo_state(bravo) -> tuple:
         list(Deal.objects.filter(partner=bravo).values_list("state", "stage", "expected_close_on")),
         list(Lead.objects.filter(company__contains=SECRET).values_list("status", "partner_id", "version")),
         list(Certification.objects.filter(partner=bravo).values_list("state", "contact_id", "rejection_reason")),
+        list(OnboardingStep.objects.filter(onboarding__partner=bravo).values_list("item_id", flat=True)),
+        list(Onboarding.objects.filter(partner=bravo).values_list("state", flat=True)),
+        AgreementAcceptance.objects.count(),
     )
 
 
@@ -316,4 +344,5 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     assert f"/api/v1/certifications/{certification.pk}/" in found
     assert f"/certifications/{certification.pk}/evidence/" in found
     assert "/partner/certifications/" in found
+    assert "/partner/agreement/" in found  # and the agreement it accepted, as accepted
     assert errors == []

@@ -12,13 +12,17 @@ from django.shortcuts import redirect
 
 from partners import selectors
 from partners.models import Partner, PartnerUser
+from partners.panels import portal_gate
 from partners.querysets import partner_link
 
 
-def partner_view(view: Callable | None = None, *, write: bool = False):
+def partner_view(view: Callable | None = None, *, write: bool = False, gated: bool = True):
     """Log-in required; staff go to the manager portal; a login without an organisation, or whose
     organisation was terminated, gets a 404; ``write=True`` also requires the partner_admin role
-    (else 403, GET and POST alike).
+    (else 403, GET and POST alike). While a portal gate registered by another app is closed (an
+    agreement to accept first, partners.panels.register_portal_gate), the page redirects to the
+    gate's page, GET and POST alike (htmx gets an ``HX-Redirect``); the gate's own page says
+    ``gated=False``.
 
     The view finds its organisation (read through ``visible_to``) on ``request.partner`` and the
     login's membership on ``request.partner_user``; templates use the latter for the navbar.
@@ -40,6 +44,12 @@ def partner_view(view: Callable | None = None, *, write: bool = False):
                 raise PermissionDenied
             request.partner = partner
             request.partner_user = membership
+            if gated:
+                url = portal_gate(user=request.user, partner=partner)
+                if url:
+                    if getattr(request, "htmx", False):
+                        return HttpResponse(status=204, headers={"HX-Redirect": url})
+                    return redirect(url)
             return view(request, *args, **kwargs)
 
         return login_required(wrapped)

@@ -34,6 +34,11 @@ PARTNER_EVENT_PATTERNS = (
     "tier.grace_started",
     "tier.grace_ended",
     "certification.*",
+    "agreement.accepted",
+    "onboarding.started",
+    "onboarding.item_completed",
+    "onboarding.completed",
+    "onboarding.cancelled",
 )
 PARTNER_AUDIENCE_PATTERNS = ("outcome.*", "lead.*")
 # payload keys only staff may read (who owns the partner, who a task is assigned to, who started

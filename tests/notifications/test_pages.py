@@ -62,7 +62,7 @@ def test_the_empty_list_says_so(client):
     "path, most",
     [
         ("/notifications/", 5),  # session, user; count, page, unread count
-        ("/partner/notifications/", 7),  # and the login's membership and organisation
+        ("/partner/notifications/", 8),  # and the login's membership, organisation and agreement gate
     ],
 )
 def test_the_list_page_query_count_is_flat(client, django_assert_max_num_queries, path, most):

@@ -259,8 +259,8 @@ def test_the_documents_page_query_count_is_flat(client, alpha, rows, django_asse
                 uploaded_by=UserFactory(),
             )  # fmt: skip
     client.force_login(_login(alpha))
-    # when: session, user, membership, partner, documents, earlier versions
-    with django_assert_max_num_queries(6):
+    # when: session, user, membership, partner, the agreement gate, documents, earlier versions
+    with django_assert_max_num_queries(7):
         response = client.get("/partner/documents/")
     # then
     assert response.status_code == 200

@@ -694,8 +694,8 @@ def test_the_users_page_query_count_is_flat(client, rows, django_assert_max_num_
         _partner_login(partner, role="partner_member")
         _pending_of(partner, email=f"p{number}@alpha.example")
     client.force_login(_partner_login(partner))
-    # when: session, user, membership, partner, logins, groups, pending invitations
-    with django_assert_max_num_queries(7):
+    # when: session, user, membership, partner, the agreement gate, logins, groups, pending invitations
+    with django_assert_max_num_queries(8):
         response = client.get("/partner/users/")
     # then
     assert response.status_code == 200

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from programs.certifications.demo import demo_certifications_seed
 from programs.demo import demo_pipeline_seed
+from programs.onboarding.demo import onboarding_demo_seed
 
 
 class Command(BaseCommand):
@@ -20,6 +21,11 @@ class Command(BaseCommand):
     def handle(self, *args, deals, leads, seed, if_empty, **options):
         if not (0 <= deals <= 100_000 and 0 <= leads <= 100_000):
             raise CommandError("--deals and --leads must be between 0 and 100,000.")
+        onboarding = onboarding_demo_seed()
+        self.stdout.write(
+            f"Agreements: {onboarding.agreements} published; onboarding checklists: {onboarding.checklists} "
+            f"created, {onboarding.started:,} started for partners onboarding."
+        )
         result = demo_pipeline_seed(deals=deals, leads=leads, seed=seed, if_empty=if_empty)
         certified = demo_certifications_seed(seed=seed, if_empty=if_empty)
         if certified:

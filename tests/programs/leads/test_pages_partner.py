@@ -206,9 +206,9 @@ def test_the_list_query_count_is_flat(alpha, django_assert_max_num_queries, rows
         elif tab == "passed":
             lead_decline(lead_id=lead.pk, partner_id=alpha.pk, actor=None, reason="Busy")
     client = _client(alpha)
-    # when: session, user, membership (partner_link), the organisation (visible_to), the bounded
-    # count, the page of rows, the tab counts (leads, passed offers)
-    with django_assert_max_num_queries(8):
+    # when: session, user, membership (partner_link), the organisation (visible_to), the agreement
+    # gate, the bounded count, the page of rows, the tab counts (leads, passed offers)
+    with django_assert_max_num_queries(9):
         response = client.get(f"/partner/leads/?tab={tab}")
     # then
     assert response.status_code == 200
