@@ -13,6 +13,8 @@ class ProgramsConfig(AppConfig):
         from partners.outbox.channels import register_channel
         from partners.outbox.types import register_event_type
         from partners.panels import register_dashboard_panel, register_partner_home_panel, register_partner_panel
+        from programs.applications import notifications as application_notifications
+        from programs.applications.events import EVENT_TYPES as APPLICATION_EVENT_TYPES
         from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
         from programs.deals.views.dashboard import partner_pipeline_panel, pipeline_panel
@@ -36,6 +38,9 @@ class ProgramsConfig(AppConfig):
         register_lead_events()
         register_kind(LeadImport())  # partners never import programs: the kind is registered from here
         deal_notifications.register()
+        for name, description in APPLICATION_EVENT_TYPES.items():
+            register_event_type(name, description)
+        application_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)
 

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("programs.strategies.urls")),
     path("", include("programs.deals.urls")),
     path("", include("programs.leads.urls")),
+    path("", include("programs.applications.urls")),
     path("partner/deals/", include("programs.deals.partner_urls")),
     path("partner/leads/", include("programs.leads.partner_urls")),
 ]
