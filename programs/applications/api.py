@@ -10,6 +10,7 @@ from rest_framework import mixins, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from partners.models import Partner
 from prm.api import ScopedViewSet
 from prm.errors import FieldErrors
 from prm.filters import filter_parameters
@@ -23,6 +24,8 @@ NOT_FOUND = OpenApiResponse(description="No such application among those the cal
 
 class ApplicationSerializer(serializers.ModelSerializer):
     country = serializers.CharField()
+    # the partner types' enum is the partner's own (TypeEnum); a second name for it would warn
+    requested_type = serializers.CharField(help_text="One of the partner types: " + ", ".join(Partner.Type.values))
     duplicate = serializers.BooleanField(source="is_duplicate")
     invitation = serializers.IntegerField(source="invitation_id", allow_null=True)
 

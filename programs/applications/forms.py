@@ -10,7 +10,9 @@ from partners.forms import BootstrapFormMixin
 from partners.models import Partner
 from partners.reference import reference
 from programs.applications.selectors import vetters
+from programs.applications.services import website_domain
 from programs.deals.forms import ServiceErrorsMixin
+from programs.deals.matching import InvalidDomain
 
 HONEYPOT = "fax"  # a field people never see and bots fill in
 
@@ -25,7 +27,7 @@ TYPE_HELP = {
 
 
 def _regions_in_tree_order(ref) -> list[tuple[str, str]]:
-    """Regions depth first (Global, Americas, North America, …), each under its parent."""
+    """Regions depth first (Global, Americas, Latin America, …), each right after its parent."""
     children, ordered = ref.children(), []
 
     def walk(parent) -> None:
@@ -104,9 +106,36 @@ class ApplyForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
         self.fields["verticals"].choices = list(ref.verticals.items())
         self.fields["regions"].choices = _regions_in_tree_order(ref)
 
+    def region_groups(self) -> tuple[list, list[tuple]]:
+        """The region checkboxes as the page shows them: the top regions (Global) on their own,
+        then one group per region right below them (a continent), its sub-regions indented."""
+        parents = reference().parents
+        boxes = {option.data["value"]: option for option in self["regions"]}  # depth first
+        tops = [code for code in boxes if parents.get(code) not in boxes]
+        groups: dict[str, list] = {}
+        for code in boxes:
+            parent = parents.get(code)
+            if parent in tops:
+                groups[code] = []
+            elif code not in tops:
+                ancestor = code
+                while parents.get(ancestor) not in tops:
+                    ancestor = parents[ancestor]
+                groups[ancestor].append(boxes[code])
+        return [boxes[code] for code in tops], [(boxes[code], children) for code, children in groups.items()]
+
     def type_options(self) -> list[tuple]:
         """Each partner type's radio button with a sentence saying what it means."""
         return [(option, TYPE_HELP.get(option.data["value"], "")) for option in self["requested_type"]]
+
+    def clean_website(self) -> str:
+        """Said next to the field at once; the service checks it again with the rest."""
+        value = self.cleaned_data["website"]
+        try:
+            website_domain(value)
+        except InvalidDomain as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return value
 
     @property
     def is_spam(self) -> bool:

@@ -61,6 +61,15 @@ def _line(value, limit: int) -> str:
     return " ".join(str(value or "").split())[:limit]
 
 
+def website_domain(website: str) -> str:
+    """The registrable domain of an applicant's website (programs.deals.matching's normal form);
+    InvalidDomain saying why for something that is not a company's website."""
+    try:
+        return customer_domain(website)
+    except InvalidDomain as exc:
+        raise InvalidDomain(str(exc).replace("customer's ", "company's ")) from None
+
+
 def submission_errors(
     *,
     company: str,
@@ -83,9 +92,9 @@ def submission_errors(
     raw_website = (website or "").strip()
     domain, url = "", ""
     try:
-        domain = customer_domain(raw_website)
+        domain = website_domain(raw_website)
     except InvalidDomain as exc:
-        errors["website"] = [str(exc).replace("customer's ", "company's ")]
+        errors["website"] = [str(exc)]
     else:
         url = raw_website if "://" in raw_website else f"https://{raw_website}"
         try:

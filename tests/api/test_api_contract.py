@@ -16,6 +16,7 @@ from partners.services import api_token_create, contact_add
 from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
+from programs.applications.services import application_submit
 from programs.deals.services import deal_register
 from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
@@ -75,6 +76,10 @@ def every_list_has_rows(admin_user, manager):
         currency="EUR", expected_close_on=date(2099, 1, 1),
     )  # fmt: skip
     lead_create(actor=admin_user, company="Prospect", country="DE")
+    application_submit(
+        company="Applicant", website="applicant.example", country="DE", requested_type="channel", verticals=[],
+        regions=["DACH"], contact_name="Jana", contact_email="jana@applicant.example",
+    )  # fmt: skip
 
 
 def _parameters(viewset) -> list[str]:

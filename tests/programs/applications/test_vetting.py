@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 
 from partners.invitations.models import Invitation
+from partners.models import PartnerUser
 from partners.notifications.models import OutgoingEmail
 from partners.outbox.models import Event
 from prm.errors import FieldErrors
@@ -258,3 +259,22 @@ def test_the_queue_page_query_count_is_flat(manager, rows, django_assert_max_num
     # then
     assert response.status_code == 200
     assert response.content.decode().count('class="fw-semibold" href="/applications/') == rows
+
+
+def test_partner_logins_and_visitors_never_reach_the_manager_pages():
+    # given: an application and a login of its own (approved) partner
+    application = submit()
+    login = UserFactory(is_staff=False)
+    PartnerUser.objects.create(user=login, partner=application.partner, role="partner_admin")
+    partner_client, visitor = _client(login), Client()
+    # when / then: a partner's login is sent to its portal on a read and gets a 404 on a write
+    for path in ("/applications/", f"/applications/{application.pk}/", "/applications/badge/"):
+        response = partner_client.get(path)
+        assert (response.status_code, response["Location"]) == (302, "/partner/")
+        assert visitor.get(path)["Location"].startswith("/accounts/login/")
+    for action in ("assign", "approve", "reject"):
+        path = f"/applications/{application.pk}/{action}/"
+        assert partner_client.post(path, {"reject-reason": "x", "assign-vetter": login.pk}).status_code == 404
+        assert visitor.post(path).status_code == 302
+    application.refresh_from_db()
+    assert (application.state, application.vetter_id) == ("received", None)
