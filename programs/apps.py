@@ -15,6 +15,7 @@ class ProgramsConfig(AppConfig):
         from partners.panels import register_dashboard_panel, register_partner_home_panel, register_partner_panel
         from programs.applications import notifications as application_notifications
         from programs.applications.events import EVENT_TYPES as APPLICATION_EVENT_TYPES
+        from programs.applications.views.manager import application_panel
         from programs.deals import notifications as deal_notifications
         from programs.deals.events import EVENT_TYPES as DEAL_EVENT_TYPES
         from programs.deals.views.dashboard import partner_pipeline_panel, pipeline_panel
@@ -28,6 +29,7 @@ class ProgramsConfig(AppConfig):
         register_partner_panel("deals", partner_pipeline_panel)
         register_partner_home_panel("strategies", partner_home_panel)
         register_dashboard_panel("deals", pipeline_panel)
+        register_dashboard_panel("applications", application_panel)
         register_event_type(
             "outcome.created", "A strategy concluded something about a partner: a task, alert, request…"
         )

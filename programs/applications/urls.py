@@ -9,6 +9,7 @@ urlpatterns = [
     path("become-a-partner/thanks/", public.thanks, name="application-thanks"),
     path("applications/", manager.application_list, name="application-list"),
     path("applications/badge/", manager.queue_badge, name="application-queue-badge"),
+    path("applications/dashboard/", manager.dashboard_count, name="application-dashboard-count"),
     path("applications/<int:application_id>/", manager.application_detail, name="application-detail"),
     path("applications/<int:application_id>/assign/", manager.application_assign, name="application-assign"),
     path("applications/<int:application_id>/approve/", manager.application_approve, name="application-approve"),

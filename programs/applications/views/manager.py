@@ -5,6 +5,7 @@ login is sent to its own portal, anyone else gets a 404 or the log-in."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -93,6 +94,22 @@ def queue_badge(request: HttpRequest) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@portal_view
+def dashboard_count(request: HttpRequest) -> HttpResponse:
+    """The dashboard panel's figure: applications waiting, and how many of them are duplicates."""
+    waiting = selectors.application_queue(user=request.user).order_by()
+    counts = waiting.aggregate(total=Count("pk"), duplicates=Count("pk", filter=Q(is_duplicate=True)))
+    response = render(request, "applications/portal/_dashboard_count.html", counts)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def application_panel(*, user) -> dict:
+    """The manager dashboard's applications panel, registered with partners.panels: its figure
+    arrives through htmx after the page (``dashboard_count``), so the dashboard pays no query."""
+    return {"template": "applications/portal/_dashboard_panel.html"} if user.is_staff else {}
 
 
 def _application_or_404(request: HttpRequest, application_id: int) -> PartnerApplication:

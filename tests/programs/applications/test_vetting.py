@@ -278,3 +278,17 @@ def test_partner_logins_and_visitors_never_reach_the_manager_pages():
         assert visitor.post(path).status_code == 302
     application.refresh_from_db()
     assert (application.state, application.vetter_id) == ("received", None)
+
+
+def test_the_dashboard_shows_how_many_applications_wait(manager):
+    # given
+    client = _client(manager)
+    assert "No application waiting" in client.get("/applications/dashboard/").content.decode()
+    submit(company="Alpha", website="alpha.example", contact_email="a@alpha.example")
+    submit(company="Alpha EU", website="eu.alpha.example", contact_email="b@alpha.example")
+    # when
+    dashboard = client.get("/").content.decode()
+    figure = client.get("/applications/dashboard/").content.decode()
+    # then: the panel is on the dashboard and its figure arrives after it
+    assert 'hx-get="/applications/dashboard/"' in dashboard
+    assert ">2</a>" in figure and "1 flagged as duplicate" in figure
