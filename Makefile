@@ -39,6 +39,7 @@ run: install
 		$(BIN)/python manage.py seed_demo --partners 500 --seed 1 --if-empty && \
 		$(BIN)/python manage.py demo_logins --partner && \
 		$(BIN)/python manage.py seed_demo_pipeline --if-empty && \
+		$(BIN)/python manage.py seed_demo_applications --if-empty && \
 		$(BIN)/python manage.py run_strategies --if-never-run && echo "" && \
 		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start'
 

@@ -13,6 +13,7 @@ from partners.notifications.models import OutgoingEmail
 from partners.outbox.models import Event
 from prm.errors import FieldErrors
 from prm.tasks import emails_send_task
+from programs.applications.demo import demo_applications_seed
 from programs.applications.models import PartnerApplication
 from programs.applications.services import (
     InvalidApplicationTransition,
@@ -292,3 +293,16 @@ def test_the_dashboard_shows_how_many_applications_wait(manager):
     # then: the panel is on the dashboard and its figure arrives after it
     assert 'hx-get="/applications/dashboard/"' in dashboard
     assert ">2</a>" in figure and "1 flagged as duplicate" in figure
+
+
+def test_the_demo_queue_has_waiting_reviewed_rejected_and_duplicate_applications(manager):
+    # given: a demo partner whose domain a demo application shares
+    PartnerFactory(name="Helix", website="https://www.helix.example", status="active")
+    # when
+    sent = demo_applications_seed(if_empty=True)
+    again = demo_applications_seed(if_empty=True)
+    # then
+    states = list(PartnerApplication.objects.values_list("state", flat=True))
+    assert (sent, again) == (8, 0)
+    assert states.count("in_review") == 1 and states.count("rejected") == 1 and states.count("received") == 6
+    assert PartnerApplication.objects.filter(is_duplicate=True).count() == 2
