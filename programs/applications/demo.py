@@ -38,7 +38,7 @@ APPLICANTS = [
 
 
 def _ascii(name: str) -> str:
-    """ "Lucía" → "Lucia": the local part of a demo address."""
+    """A name in ASCII letters ("Lucía" → "Lucia"), for a demo address."""
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
 
 
