@@ -11,6 +11,8 @@ from partners.invitations.models import Invitation
 from partners.models import PartnerUser
 from partners.notifications.models import OutgoingEmail
 from partners.outbox.models import Event
+from partners.outbox.types import event_type_exists, pattern_is_valid
+from partners.webhooks.fanout import partner_may_subscribe
 from prm.errors import FieldErrors
 from prm.tasks import emails_send_task
 from programs.applications.demo import demo_applications_seed
@@ -306,3 +308,11 @@ def test_the_demo_queue_has_waiting_reviewed_rejected_and_duplicate_applications
     assert (sent, again) == (8, 0)
     assert states.count("in_review") == 1 and states.count("rejected") == 1 and states.count("received") == 6
     assert PartnerApplication.objects.filter(is_duplicate=True).count() == 2
+
+
+def test_application_events_reach_staff_webhooks_only():
+    # then: staff subscriptions may name them; a partner's subscription never receives them
+    assert event_type_exists("application.received") and event_type_exists("application.decided")
+    assert pattern_is_valid("application.*")
+    assert not partner_may_subscribe("application.received")
+    assert not partner_may_subscribe("application.decided")
