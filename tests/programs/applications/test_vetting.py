@@ -9,7 +9,7 @@ from django.test import Client
 
 from partners.invitations.models import Invitation
 from partners.models import PartnerUser
-from partners.notifications.models import OutgoingEmail
+from partners.notifications.models import Notification, OutgoingEmail
 from partners.outbox.models import Event
 from partners.outbox.types import event_type_exists, pattern_is_valid
 from partners.webhooks.fanout import partner_may_subscribe
@@ -24,6 +24,7 @@ from programs.applications.services import (
     application_reject,
 )
 from tests.factories import UserFactory
+from tests.notifications.helpers import dispatch
 from tests.partners.factories import PartnerFactory
 from tests.programs.applications.helpers import submit
 
@@ -316,3 +317,20 @@ def test_application_events_reach_staff_webhooks_only():
     assert pattern_is_valid("application.*")
     assert not partner_may_subscribe("application.received")
     assert not partner_may_subscribe("application.decided")
+
+
+def test_the_vetter_hears_when_someone_else_decides_their_application(manager, django_capture_on_commit_callbacks):
+    # given: Vera vets the application; the manager rejects it
+    vetter = UserFactory(role="manager", first_name="Vera")
+    application = submit()
+    application_assign(application_id=application.pk, actor=manager, vetter=vetter)
+    dispatch(django_capture_on_commit_callbacks)
+    Notification.objects.all().delete()
+    application_reject(application_id=application.pk, actor=manager, reason="Too small for now.")
+    # when
+    dispatch(django_capture_on_commit_callbacks)
+    # then: Vera is told, the manager who decided is not
+    [row] = Notification.objects.filter(category="applications")
+    assert row.user_id == vetter.pk
+    assert row.title == "Application rejected: Helix Health Systems GmbH"
+    assert row.body == "Reason: Too small for now."
