@@ -146,9 +146,10 @@ def _lock_domain(domain: str) -> None:
 
 def partners_with_domain(domain: str, *, exclude: Iterable[int] = ()) -> list[Partner]:
     """Partners whose website's registrable domain is ``domain`` (www. and subdomains ignored),
-    oldest first. ``Partner.domain`` (the host without "www.") narrows the rows by its index for
-    the common case; a subdomain host ("eu.acme.com") is found by its suffix and every candidate
-    is confirmed with the same normal form applications use."""
+    oldest first, each confirmed with the normal form applications use. ``Partner.domain`` is the
+    host without "www."; a subdomain host ("eu.acme.com") only matches by its suffix, which no
+    B-tree index answers, so this reads the partners' domain column once: fine for a submission
+    (rate-limited) and an application's page, not for a list."""
     rows = (
         Partner.objects.filter(Q(domain=domain) | Q(domain__endswith=f".{domain}"))
         .exclude(pk__in=list(exclude))
