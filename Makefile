@@ -40,6 +40,7 @@ run: install
 		$(BIN)/python manage.py demo_logins --partner && \
 		$(BIN)/python manage.py seed_demo_pipeline --if-empty && \
 		$(BIN)/python manage.py seed_demo_programs --if-empty && \
+		$(BIN)/python manage.py seed_demo_applications --if-empty && \
 		$(BIN)/python manage.py run_strategies --if-never-run && echo "" && \
 		PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start'
 

@@ -18,6 +18,7 @@ from partners.notifications import api as notifications_api
 from partners.records.api import register as register_records
 from partners.webhooks.api import register as register_webhooks
 from prm import schema  # noqa: F401  (registers the token scheme with the schema generator)
+from programs.applications.api import register as register_applications
 from programs.certifications.api import register as register_certifications
 from programs.deals.api import register as register_deals
 from programs.leads.api import register as register_leads
@@ -39,6 +40,7 @@ register_strategies(router)
 register_deals(router)
 register_leads(router)
 register_certifications(router)
+register_applications(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),

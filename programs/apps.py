@@ -18,6 +18,9 @@ class ProgramsConfig(AppConfig):
             register_partner_panel,
             register_portal_gate,
         )
+        from programs.applications import notifications as application_notifications
+        from programs.applications.events import EVENT_TYPES as APPLICATION_EVENT_TYPES
+        from programs.applications.views.manager import application_panel
         from programs.certifications import notifications as certification_notifications
         from programs.certifications.events import EVENT_TYPES as CERTIFICATION_EVENT_TYPES
         from programs.certifications.views.panels import partner_certification_panel
@@ -43,6 +46,7 @@ class ProgramsConfig(AppConfig):
         register_partner_panel("certifications", partner_certification_panel)
         register_partner_home_panel("strategies", partner_home_panel)
         register_dashboard_panel("deals", pipeline_panel)
+        register_dashboard_panel("applications", application_panel)
         register_event_type(
             "outcome.created", "A strategy concluded something about a partner: a task, alert, request…"
         )
@@ -60,6 +64,9 @@ class ProgramsConfig(AppConfig):
         tier_notifications.register()
         register_effect_handler("tier_evaluation", tier_evaluations_apply)
         certification_notifications.register()
+        for name, description in APPLICATION_EVENT_TYPES.items():
+            register_event_type(name, description)
+        application_notifications.register()
         # a request to a partner is resolved by what the partner does (an upload, a recorded review)
         register_channel("strategies", _resolve_partner_requests)
         # agreements and onboarding: the portal waits for the agreement a program requires; a

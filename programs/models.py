@@ -1,6 +1,7 @@
 """How partners are managed; each area lives in its own sub-package (strategies/, deals/, leads/,
-tiers/, certifications/, onboarding/)."""
+tiers/, certifications/, onboarding/, applications/)."""
 
+from programs.applications.models import PartnerApplication  # noqa: F401
 from programs.certifications.models import Certification, CertificationDefinition  # noqa: F401
 from programs.deals.models import Deal, DealConflict, DealHistory, DealProtection  # noqa: F401
 from programs.leads.models import (  # noqa: F401

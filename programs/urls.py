@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("programs.leads.urls")),
     path("", include("programs.certifications.urls")),
     path("", include("programs.onboarding.urls")),
+    path("", include("programs.applications.urls")),
     path("partner/deals/", include("programs.deals.partner_urls")),
     path("partner/leads/", include("programs.leads.partner_urls")),
     path("partner/certifications/", include("programs.certifications.partner_urls")),

@@ -20,6 +20,8 @@ from partners.outbox.services import event_record
 from partners.records.models import Agreement, BusinessReview, PartnerDocument, ReportedMetric
 from partners.services import api_token_create
 from partners.webhooks.models import WebhookDelivery, WebhookSubscription
+from programs.applications.models import PartnerApplication
+from programs.applications.services import application_submit
 from programs.certifications.models import Certification, CertificationDefinition
 from programs.deals.models import Deal
 from programs.deals.services import deal_register
@@ -175,6 +177,14 @@ def two_partners(settings, tmp_path):
         changes={"name": ["Bravo", f"Bravo {SECRET}"]},
     )  # fmt: skip
     ids += [imported.pk]
+    # an application (staff-only: no partner login reads one, not even the applicant's own)
+    application = application_submit(
+        company=f"Applicant {SECRET}", website="bravo-applicant.example", country="DE", requested_type="channel",
+        verticals=["healthcare"], regions=["DACH"], contact_name=SECRET, contact_email="ines@bravo-applicant.example",
+        message=SECRET,
+    )  # fmt: skip
+    PartnerApplication.objects.filter(pk=application.pk).update(partner=bravo)
+    ids += [application.pk]
     values = {
         "*": [str(pk) for pk in sorted(set(ids))],
         "prefix": [token.token_key],
@@ -273,6 +283,7 @@ def _bravo_state(bravo) -> tuple:
         list(OnboardingStep.objects.filter(onboarding__partner=bravo).values_list("item_id", flat=True)),
         list(Onboarding.objects.filter(partner=bravo).values_list("state", flat=True)),
         AgreementAcceptance.objects.count(),
+        list(PartnerApplication.objects.values_list("state", "vetter_id", "rejection_reason")),
     )
 
 
@@ -316,6 +327,9 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     assert "/certifications/queue/" in found
     assert f"/api/v1/imports/{imported.pk}/rows/" in found
     assert f"/api/v1/imports/{imported.pk}/report/" in found
+    application = PartnerApplication.objects.get(company__contains=SECRET)  # staff read every application
+    assert f"/api/v1/applications/{application.pk}/" in found
+    assert f"/applications/{application.pk}/" in found
     assert errors == []
 
 

@@ -17,6 +17,7 @@ from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
 from programs.certifications.models import Certification, CertificationDefinition
+from programs.applications.services import application_submit
 from programs.deals.services import deal_register
 from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
@@ -80,6 +81,9 @@ def every_list_has_rows(admin_user, manager):
     Certification.objects.create(
         partner=partner, contact=partner.contacts.get(), definition=clinical, earned_on=today,
         expires_on=date(2099, 1, 1),
+    application_submit(
+        company="Applicant", website="applicant.example", country="DE", requested_type="channel", verticals=[],
+        regions=["DACH"], contact_name="Jana", contact_email="jana@applicant.example",
     )  # fmt: skip
 
 
