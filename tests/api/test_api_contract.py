@@ -16,8 +16,8 @@ from partners.services import api_token_create, contact_add
 from partners.webhooks.models import WebhookSubscription
 from prm.api import ScopedViewSet
 from prm.api_urls import router
-from programs.certifications.models import Certification, CertificationDefinition
 from programs.applications.services import application_submit
+from programs.certifications.models import Certification, CertificationDefinition
 from programs.deals.services import deal_register
 from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
@@ -79,8 +79,12 @@ def every_list_has_rows(admin_user, manager):
     lead_create(actor=admin_user, company="Prospect", country="DE")
     clinical = CertificationDefinition.objects.create(name="Clinical integration", vertical_id="healthcare")
     Certification.objects.create(
-        partner=partner, contact=partner.contacts.get(), definition=clinical, earned_on=today,
+        partner=partner,
+        contact=partner.contacts.get(),
+        definition=clinical,
+        earned_on=today,
         expires_on=date(2099, 1, 1),
+    )
     application_submit(
         company="Applicant", website="applicant.example", country="DE", requested_type="channel", verticals=[],
         regions=["DACH"], contact_name="Jana", contact_email="jana@applicant.example",
