@@ -6,6 +6,8 @@ urlpatterns = [
     path("", include("programs.strategies.urls")),
     path("", include("programs.deals.urls")),
     path("", include("programs.leads.urls")),
+    path("", include("programs.tiers.urls")),
     path("partner/deals/", include("programs.deals.partner_urls")),
     path("partner/leads/", include("programs.leads.partner_urls")),
+    path("partner/tiers/", include("programs.tiers.partner_urls")),
 ]
