@@ -21,7 +21,7 @@ from prm import schema  # noqa: F401  (registers the token scheme with the schem
 from programs.deals.api import register as register_deals
 from programs.leads.api import register as register_leads
 from programs.strategies.api import register as register_strategies
-from programs.tiers.api import register as register_tiers
+from programs.tiers import api as tiers_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("partners", PartnerViewSet, basename="api-partner")
@@ -38,10 +38,11 @@ register_webhooks(router)
 register_strategies(router)
 register_deals(router)
 register_leads(router)
-register_tiers(router)
+tiers_api.register(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     *notifications_api.urlpatterns,
+    *tiers_api.urlpatterns,
     *router.urls,
 ]

@@ -11,6 +11,7 @@ organisation's membership is a 404. Views check the shape and call the services.
 from __future__ import annotations
 
 from django.http import Http404
+from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -51,7 +52,9 @@ class ProgramPermission(BasePermission):
 
 
 class MembershipPermission(BasePermission):
-    """Staff read; partner managers and administrators write. A partner's login reads its own."""
+    """Staff read; partner managers and administrators write. A partner's login reads its own; a
+    write of its goes on to the scoped lookup (404 outside its organisation) and is then refused
+    by the view (``_staff_only``), so another organisation's row is never a 403."""
 
     message = "Your role cannot change memberships."
 
@@ -61,7 +64,12 @@ class MembershipPermission(BasePermission):
             return False
         if user.is_staff:
             return request.method in SAFE_METHODS or role_of(user) in (Role.ADMIN, Role.MANAGER)
-        return partner_id_of(user) is not None and request.method in SAFE_METHODS
+        return partner_id_of(user) is not None
+
+
+def _staff_only(request) -> None:
+    if not request.user.is_staff:
+        raise PermissionDenied("Partner managers decide on memberships and tiers.")
 
 
 class TierSerializer(serializers.ModelSerializer):
@@ -86,7 +94,9 @@ class TierSerializer(serializers.ModelSerializer):
 
 class ProgramSerializer(serializers.ModelSerializer):
     partner_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=Partner.Type.choices), allow_empty=False
+        child=serializers.CharField(max_length=16),
+        allow_empty=False,
+        help_text="Partner types that may join: " + ", ".join(Partner.Type.values),
     )
     tiers = serializers.SerializerMethodField(help_text="The program's tiers, lowest rank first.")
 
@@ -207,11 +217,13 @@ class ProgramTierViewSet(
 
     def _program(self) -> Program:
         try:
-            return selectors.program_list(user=self.request.user).get(pk=int(self.kwargs["program_pk"]))
-        except (Program.DoesNotExist, ValueError):
+            return selectors.program_list(user=self.request.user).get(pk=self.kwargs["program_pk"])
+        except Program.DoesNotExist:
             raise Http404 from None
 
     def scoped_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator asks without a program
+            return Tier.objects.none()
         return selectors.tier_list(user=self.request.user, program_id=self._program().pk)
 
     def create(self, request, *args, **kwargs):
@@ -264,6 +276,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(MembershipSerializer(membership).data, status=code)
 
     def create(self, request, *args, **kwargs):
+        _staff_only(request)
         form = MembershipCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
@@ -296,6 +309,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
     def tier(self, request, pk=None):
         """Move the member to another tier of its program, with the reason kept in its history."""
         membership = self.get_object()
+        _staff_only(request)
         if not can_change_partner(request.user, membership.partner):
             raise PermissionDenied("Only the partner's manager or an administrator changes its tier.")
         form = TierChangeSerializer(data=request.data)
@@ -329,6 +343,7 @@ class DowngradeProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def _decide(self, request, decide) -> Response:
         proposal = self.get_object()
+        _staff_only(request)
         if not can_change_partner(request.user, proposal.membership.partner):
             raise PermissionDenied("Only the partner's manager or an administrator decides on a downgrade.")
         form = DecisionSerializer(data=request.data)
@@ -352,6 +367,14 @@ class DowngradeProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
 def register(router) -> None:
     router.register("programs", ProgramViewSet, basename="api-program")
-    router.register(r"programs/(?P<program_pk>[^/.]+)/tiers", ProgramTierViewSet, basename="api-program-tier")
     router.register("memberships", MembershipViewSet, basename="api-membership")
     router.register("downgrade-proposals", DowngradeProposalViewSet, basename="api-downgrade-proposal")
+
+
+# a program's tiers, nested under it (the router registers flat resources only)
+_tiers = ProgramTierViewSet.as_view({"get": "list", "post": "create"})
+_tier = ProgramTierViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+urlpatterns = [
+    path("programs/<int:program_pk>/tiers/", _tiers, name="api-program-tier-list"),
+    path("programs/<int:program_pk>/tiers/<int:pk>/", _tier, name="api-program-tier-detail"),
+]

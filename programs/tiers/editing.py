@@ -355,6 +355,7 @@ def tiers_save(*, program_id: int, actor, tiers: Sequence[Mapping[str, Any]], de
     existing = {tier.pk: tier for tier in program.tiers.all()}
     delete = {int(pk) for pk in delete}
     errors: dict[int, dict[str, list[str]]] = {}
+    model_errors: dict[int, dict[str, list[str]]] = {}
     edited: list[Tier] = []
     for position, values in enumerate(tiers):
         pk = values.get("id")
@@ -369,8 +370,7 @@ def tiers_save(*, program_id: int, actor, tiers: Sequence[Mapping[str, Any]], de
         if tier.min_certified is None:
             tier.min_certified = {}
         edited.append(tier)
-        for field, messages in _tier_errors(tier).items():
-            errors.setdefault(position, {}).setdefault(field, []).extend(messages)
+        model_errors[position] = _tier_errors(tier)
     for pk in sorted(delete):
         tier = existing.get(pk)
         if tier is None:
@@ -390,6 +390,10 @@ def tiers_save(*, program_id: int, actor, tiers: Sequence[Mapping[str, Any]], de
             continue  # an old inconsistency between untouched tiers does not block this edit
         if issue.message not in bucket:
             bucket.append(issue.message)
+    for position, field_errors in model_errors.items():  # what the ladder check did not already say
+        for field, messages in field_errors.items():
+            if field not in errors.get(position, {}):
+                errors.setdefault(position, {})[field] = messages
     if errors:
         raise FieldErrors({"tiers": errors})
     Tier.objects.filter(pk__in=delete).delete()

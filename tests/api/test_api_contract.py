@@ -19,6 +19,7 @@ from prm.api_urls import router
 from programs.deals.services import deal_register
 from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
+from programs.tiers.models import DowngradeProposal, Membership, Program, Tier
 from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,11 @@ def every_list_has_rows(admin_user, manager):
         currency="EUR", expected_close_on=date(2099, 1, 1),
     )  # fmt: skip
     lead_create(actor=admin_user, company="Prospect", country="DE")
+    program = Program.objects.create(name="Channel", slug="channel", partner_types=[partner.type])
+    entry = Tier.objects.create(program=program, name="Registered", rank=1)
+    gold = Tier.objects.create(program=program, name="Gold", rank=2)
+    membership = Membership.objects.create(partner=partner, program=program, tier=gold, since=today)
+    DowngradeProposal.objects.create(membership=membership, partner=partner, from_tier=gold, to_tier=entry)
 
 
 def _parameters(viewset) -> list[str]:

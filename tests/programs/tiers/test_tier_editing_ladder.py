@@ -109,7 +109,9 @@ def test_negative_thresholds_and_benefits_are_refused():
 
 def test_unknown_verticals_are_refused():
     # when
-    errors = check_tier_ladder([tier("Gold", 1, min_certified={"spaceflight": 2, "healthcare": 1})], verticals=VERTICALS)
+    errors = check_tier_ladder(
+        [tier("Gold", 1, min_certified={"spaceflight": 2, "healthcare": 1})], verticals=VERTICALS
+    )
     # then
     assert errors[0]["min_certified"] == ["Unknown vertical: spaceflight."]
 
@@ -118,7 +120,9 @@ def test_duplicate_ranks_and_names_are_refused_on_the_later_tier():
     # when
     errors = check_tier_ladder([tier("Gold", 2), tier("gold", 2)])
     # then
-    assert errors == {1: {"rank": ["Gold has rank 2 already."], "name": ["Another tier of this program has this name."]}}
+    assert errors == {
+        1: {"rank": ["Gold has rank 2 already."], "name": ["Another tier of this program has this name."]}
+    }
 
 
 def test_a_rank_outside_one_to_a_hundred_and_an_empty_name_are_refused():
