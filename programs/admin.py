@@ -2,4 +2,5 @@
 
 import programs.deals.admin
 import programs.leads.admin
-import programs.strategies.admin  # noqa: F401
+import programs.strategies.admin
+import programs.tiers.admin  # noqa: F401

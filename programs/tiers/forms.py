@@ -49,7 +49,16 @@ class CertifiedField(forms.CharField):
             return ", ".join(f"{slug}: {count}" for slug, count in sorted(value.items()))
         return value
 
+    def has_changed(self, initial, data) -> bool:
+        try:
+            typed = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return typed != (initial if isinstance(initial, dict) else self.to_python(initial or ""))
+
     def to_python(self, value) -> dict:
+        if isinstance(value, dict):
+            return value
         text = super().to_python(value)
         result: dict[str, int] = {}
         for item in filter(None, (part.strip() for part in text.split(","))):
@@ -104,6 +113,11 @@ class TierForm(ServiceErrorsMixin, BootstrapFormMixin, forms.Form):
 
 
 class BaseTierFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].widget.attrs["class"] = "form-check-input"
+
     def deleted_ids(self) -> list[int]:
         return [form.cleaned_data["id"] for form in self.deleted_forms if form.cleaned_data.get("id")]
 
