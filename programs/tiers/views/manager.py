@@ -120,19 +120,19 @@ def program_edit(request: HttpRequest, program_id: int) -> HttpResponse:
     return _program_form(request, _program_or_404(request, program_id))
 
 
-def _formset_errors(formset, forms: list, errors: dict) -> None:
-    """The ladder check's errors next to the fields of the forms they name (by position)."""
-    tiers = errors.get("tiers", {})
-    for position, field_errors in tiers.items():
-        form = forms[position] if 0 <= position < len(forms) else None
-        if form is None:
-            for messages_ in field_errors.values():
-                formset._non_form_errors.extend(messages_)
-            continue
-        form.add_service_errors(field_errors)
+def _formset_errors(forms: list, errors: dict) -> list[str]:
+    """The ladder check's errors next to the fields of the forms they name (by position); what
+    names no form is returned, for above the editor."""
+    above = []
+    for position, field_errors in errors.get("tiers", {}).items():
+        if 0 <= position < len(forms):
+            forms[position].add_service_errors(field_errors)
+        else:
+            above.extend(message for messages_ in field_errors.values() for message in messages_)
     for field, messages_ in errors.items():
         if field != "tiers":
-            formset._non_form_errors.extend(messages_)
+            above.extend(messages_)
+    return above
 
 
 @portal_view(write=True)
@@ -143,7 +143,7 @@ def program_tiers(request: HttpRequest, program_id: int) -> HttpResponse:
     program = _program_or_404(request, program_id)
     initial = [{"id": tier.pk, **editing.tier_values(tier)} for tier in program.ladder]
     formset = TierFormSet(request.POST or None, initial=initial, prefix="tiers")
-    status = 200
+    status, ladder_errors = 200, []
     if request.method == "POST":
         status = 400
         if formset.is_valid():
@@ -154,13 +154,13 @@ def program_tiers(request: HttpRequest, program_id: int) -> HttpResponse:
                     delete=formset.deleted_ids(),
                 )  # fmt: skip
             except FieldErrors as exc:
-                _formset_errors(formset, forms, exc.errors)
+                ladder_errors = _formset_errors(forms, exc.errors)
             except DomainError as exc:  # a tier with members cannot go
-                formset._non_form_errors.append(exc.message)
+                ladder_errors = [exc.message]
             else:
                 messages.success(request, f"The tiers of {program.name} are saved.")
                 return redirect("program-detail", program.pk)
-    context = {"program": program, "formset": formset, "ladder_help": LADDER_HELP}
+    context = {"program": program, "formset": formset, "ladder_help": LADDER_HELP, "ladder_errors": ladder_errors}
     return render(request, "tiers/portal/program_tiers.html", context, status=status)
 
 
