@@ -1,5 +1,7 @@
 """The tier and program filters of /api/v1/partners/ and of the manager's partner list."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -94,3 +96,20 @@ def test_the_tier_filter_keeps_the_partner_list_flat(manager_client, rows, djang
         response = manager_client.get("/api/v1/partners/?tier=gold&page_size=20")
     # then
     assert len(response.json()["results"]) == rows
+
+
+@pytest.mark.parametrize("rows", [1, 20])
+def test_the_tier_filter_keeps_the_partner_list_page_flat(manager, rows, django_assert_max_num_queries):
+    # given
+    _program, _registered, silver, gold = ladder()
+    for _ in range(rows):
+        MembershipFactory(tier=gold)
+    MembershipFactory(tier=silver)
+    client = Client()
+    client.force_login(manager)
+    # when: the list page's ten (tests/partners/test_portal_list.py) and the tier looked up
+    with django_assert_max_num_queries(11):
+        response = client.get("/partners/?tier=gold")
+    # then
+    assert response.status_code == 200
+    assert len(re.findall(r'<a class="fw-semibold" href="/partners/\d+/">', response.content.decode())) == rows
