@@ -50,7 +50,10 @@ def progress(request: HttpRequest) -> HttpResponse:
 
 
 def partner_home_tiers_panel(*, user, partner) -> dict:
-    """The partner home's tier summary (the same cards as /partner/tiers/), only for a member."""
+    """The partner home's tier summary (the same cards as /partner/tiers/), only for a member: a
+    partner in no program costs the home one query, not the evaluation's."""
+    if not selectors.membership_list(user=user).filter(partner=partner).exists():
+        return {}
     cards = tier_cards(partner_id=partner.pk)
     if not cards:
         return {}
