@@ -6,13 +6,15 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from partners.models import Contact, Partner
 from partners.reference import reference
 from partners.selectors import ORDERINGS, PartnerFilters
-from prm.querystring import QueryValueError, parse_ids
+from prm.querystring import QueryValueError, parse_ids, parse_int
 
 
 class CommaSeparatedMultiple(forms.SelectMultiple):
@@ -47,6 +49,61 @@ class CommaSeparatedChoiceField(forms.MultipleChoiceField):
             unknown = [item for item in value if not self.valid_value(item)]
         if unknown:
             raise forms.ValidationError(f"Unknown {self.noun}: {', '.join(unknown)}.", code="invalid_choice")
+
+
+class CommaSeparatedField(forms.Field):
+    """Values read from a comma list (``?tier=gold,silver``); the form's ``clean_<name>`` says which
+    are known."""
+
+    widget = CommaSeparatedMultiple
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[str]:
+        return list(dict.fromkeys(value or ()))[:50]
+
+
+# the programs app's models, reached through the reverse relation of Partner: partners never
+# imports programs (import-linter), and a partner list filters by program and tier all the same
+def membership_model():
+    return Partner._meta.get_field("memberships").related_model
+
+
+def _ids_by_value(model, values: list[str], name_field: str) -> dict[str, set[int]]:
+    """Each value → the ids of ``model`` rows it names: a whole number is an id, anything else a
+    ``name_field`` compared without case. One query."""
+    ids, words = {}, {}
+    for value in values:
+        try:
+            ids[value] = parse_int(value, maximum=2**31 - 1)
+        except QueryValueError:
+            words[value] = value.strip().lower()
+    rows = (
+        model.objects.annotate(_word=Lower(name_field))
+        .filter(Q(pk__in=ids.values()) | Q(_word__in=words.values()))
+        .values_list("pk", "_word")
+    )
+    found: dict[str, set[int]] = {value: set() for value in values}
+    for pk, word in rows:
+        for value, wanted in ids.items():
+            if wanted == pk:
+                found[value].add(pk)
+        for value, wanted in words.items():
+            if wanted == word:
+                found[value].add(pk)
+    return found
+
+
+def _known_ids(model, values: list[str], name_field: str, noun: str) -> tuple[int, ...]:
+    if not values:
+        return ()
+    found = _ids_by_value(model, values, name_field)
+    unknown = [value for value, ids in found.items() if not ids]
+    if unknown:
+        raise forms.ValidationError(f"Unknown {noun}: {', '.join(unknown)}.", code="invalid_choice")
+    return tuple(sorted(set().union(*found.values())))
 
 
 def staff_users():
@@ -91,6 +148,10 @@ class PartnerFilterForm(forms.Form):
         help_text="One or a comma list of: " + ", ".join(Partner.Engagement.values),
     )
     owner = CommaSeparatedChoiceField(noun="owner", choices=(), help_text="Owner user id(s), comma separated")
+    program = CommaSeparatedField(help_text="Partners in the program: its id or slug, or a comma list of them")
+    tier = CommaSeparatedField(
+        help_text="Partners at the tier: its id or name (any case, such as gold, in every program), or a comma list"
+    )
     created_after = forms.DateTimeField(required=False, help_text="Created at or after (ISO 8601)")
     updated_after = forms.DateTimeField(required=False, help_text="Changed at or after (ISO 8601)")
     search = forms.CharField(
@@ -115,11 +176,32 @@ class PartnerFilterForm(forms.Form):
         self.fields["region"].known = lambda codes: set(reference().regions)
         self.fields["vertical"].known = lambda slugs: set(reference().verticals)
         self.fields["owner"].known = _known_staff_ids
+        self.program_choices: list[tuple[str, str]] = []
+        self.tier_choices: list[tuple[str, str]] = []
         if not lazy:
             ref = reference()
             self.fields["region"].choices = list(ref.regions.items())
             self.fields["vertical"].choices = list(ref.verticals.items())
             self.fields["owner"].choices = [(str(user.pk), staff_label(user)) for user in staff_users()]
+            # one query for both selects: a program without tiers has no members to filter by
+            tier_model = membership_model()._meta.get_field("tier").related_model
+            rows = tier_model.objects.order_by("program__name", "rank").values_list(
+                "program_id", "program__name", "name"
+            )
+            programs, tiers = {}, {}
+            for program_id, program_name, tier_name in rows:
+                programs[str(program_id)] = program_name
+                tiers.setdefault(tier_name.lower(), tier_name)
+            self.program_choices = list(programs.items())
+            self.tier_choices = sorted(tiers.items(), key=lambda item: item[1].lower())
+
+    def clean_program(self) -> tuple[int, ...]:
+        program = membership_model()._meta.get_field("program").related_model
+        return _known_ids(program, self.cleaned_data["program"], "slug", "program")
+
+    def clean_tier(self) -> tuple[int, ...]:
+        tier = membership_model()._meta.get_field("tier").related_model
+        return _known_ids(tier, self.cleaned_data["tier"], "name", "tier")
 
     def filters(self) -> PartnerFilters:
         """The validated filters; call after is_valid()."""
@@ -131,6 +213,8 @@ class PartnerFilterForm(forms.Form):
             vertical=tuple(data["vertical"]),
             engagement=tuple(data["engagement"]),
             owner=tuple(int(pk) for pk in data["owner"]),
+            program=data["program"],
+            tier=data["tier"],
             created_after=data["created_after"],
             updated_after=data["updated_after"],
             search=data["search"],

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from partners.invitations.models import Invitation
 from partners.invitations.selectors import ACCESS_INVITATIONS_SHOWN, invitation_list
@@ -47,6 +47,8 @@ class PartnerFilters:
     vertical: tuple[str, ...] = ()
     engagement: tuple[str, ...] = ()
     owner: tuple[int, ...] = ()
+    program: tuple[int, ...] = ()  # program ids
+    tier: tuple[int, ...] = ()  # tier ids
     created_after: datetime | None = None
     updated_after: datetime | None = None
     search: str = ""
@@ -151,9 +153,24 @@ def partner_list(*, user, filters: PartnerFilters | None = None) -> QuerySet[Par
         matches |= Q(pk__in=Partner.objects.filter(search_document=host).values("pk"))
     if matches:
         conditions.append(matches)
+    if filters.program or filters.tier:
+        conditions.append(Exists(_memberships(filters)))
     # one filter() call: each call clones the whole query
     partners = Partner.objects.visible_to(user).filter(*conditions).select_related("owner").only(*LIST_FIELDS)
     return partners.order_by(*ORDERINGS.get(filters.ordering, ORDERINGS["name"]))
+
+
+def _memberships(filters: PartnerFilters) -> QuerySet:
+    """The partner's memberships in the filtered programs at the filtered tiers (one semi-join,
+    answered by the membership indexes (partner, program) and (tier, partner)); the model is
+    reached through the reverse relation because partners never imports programs."""
+    membership = Partner._meta.get_field("memberships").related_model
+    rows = membership.objects.filter(partner_id=OuterRef("pk"))
+    if filters.program:
+        rows = rows.filter(program_id__in=filters.program)
+    if filters.tier:
+        rows = rows.filter(tier_id__in=filters.tier)
+    return rows
 
 
 def partner_get(*, user, partner_id: int) -> Partner:

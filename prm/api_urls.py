@@ -23,6 +23,7 @@ from programs.certifications.api import register as register_certifications
 from programs.deals.api import register as register_deals
 from programs.leads.api import register as register_leads
 from programs.strategies.api import register as register_strategies
+from programs.tiers import api as tiers_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("partners", PartnerViewSet, basename="api-partner")
@@ -41,9 +42,11 @@ register_deals(router)
 register_leads(router)
 register_certifications(router)
 register_applications(router)
+tiers_api.register(router)
 
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     *notifications_api.urlpatterns,
+    *tiers_api.urlpatterns,
     *router.urls,
 ]

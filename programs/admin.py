@@ -5,4 +5,5 @@ import programs.certifications.admin
 import programs.deals.admin
 import programs.leads.admin
 import programs.onboarding.admin
-import programs.strategies.admin  # noqa: F401
+import programs.strategies.admin
+import programs.tiers.admin  # noqa: F401

@@ -38,6 +38,8 @@ class ProgramsConfig(AppConfig):
         from programs.tiers import notifications as tier_notifications
         from programs.tiers.events import EVENT_TYPES as TIER_EVENT_TYPES
         from programs.tiers.services import tier_evaluations_apply
+        from programs.tiers.views.panels import partner_memberships_panel
+        from programs.tiers.views.partner import partner_home_tiers_panel
 
         partner_changed.connect(_reevaluate, dispatch_uid="programs.reevaluate_changed_partner")
         partners_imported.connect(_reevaluate_imported, dispatch_uid="programs.reevaluate_imported_partners")
@@ -45,6 +47,8 @@ class ProgramsConfig(AppConfig):
         register_partner_panel("deals", partner_pipeline_panel)
         register_partner_panel("certifications", partner_certification_panel)
         register_partner_home_panel("strategies", partner_home_panel)
+        register_partner_panel("tiers", partner_memberships_panel)
+        register_partner_home_panel("tiers", partner_home_tiers_panel)
         register_dashboard_panel("deals", pipeline_panel)
         register_dashboard_panel("applications", application_panel)
         register_event_type(

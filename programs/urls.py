@@ -9,8 +9,10 @@ urlpatterns = [
     path("", include("programs.certifications.urls")),
     path("", include("programs.onboarding.urls")),
     path("", include("programs.applications.urls")),
+    path("", include("programs.tiers.urls")),
     path("partner/deals/", include("programs.deals.partner_urls")),
     path("partner/leads/", include("programs.leads.partner_urls")),
     path("partner/certifications/", include("programs.certifications.partner_urls")),
+    path("partner/tiers/", include("programs.tiers.partner_urls")),
     path("partner/", include("programs.onboarding.partner_urls")),
 ]

@@ -36,6 +36,8 @@ from programs.onboarding.models import (
     OnboardingTemplate,
 )
 from programs.strategies.models import Outcome, Strategy, StrategyRun
+from programs.tiers.models import DowngradeProposal, Membership, Program, Tier
+from programs.tiers.services import membership_change_tier, membership_create
 from tests.factories import UserFactory
 from tests.partners.factories import PartnerFactory
 
@@ -185,6 +187,18 @@ def two_partners(settings, tmp_path):
     )  # fmt: skip
     PartnerApplication.objects.filter(pk=application.pk).update(partner=bravo)
     ids += [application.pk]
+    # B in a program for its type: the program and its tiers are shared reference data (named
+    # without the secret); B's membership, tier history and downgrade proposal are B's own
+    program = Program.objects.create(name="Business Program", slug="business-program", partner_types=["business"])
+    entry = Tier.objects.create(program=program, name="Registered", rank=1)
+    gold = Tier.objects.create(program=program, name="Gold", rank=2, min_health_score=90)
+    membership = membership_create(partner_id=bravo.pk, program_id=program.pk, actor=None, reason=f"Joined {SECRET}")
+    membership_change_tier(membership_id=membership.pk, tier_id=gold.pk, actor=None, reason=f"Promoted {SECRET}")
+    Membership.objects.filter(pk=membership.pk).update(state="proposed_downgrade")
+    proposal = DowngradeProposal.objects.create(
+        membership=membership, partner=bravo, from_tier=gold, to_tier=entry, evidence={"note": SECRET}
+    )
+    ids += [program.pk, entry.pk, gold.pk, membership.pk, proposal.pk]
     values = {
         "*": [str(pk) for pk in sorted(set(ids))],
         "prefix": [token.token_key],
@@ -218,6 +232,7 @@ KEY_ROUTES = (
     "api/v1/verticals/",
     "api/v1/rule-kinds/",
     "api/v1/certification-definitions/",
+    "api/v1/programs/",  # programs and tiers: every login of the program's partner types reads them
 )
 
 
@@ -284,6 +299,10 @@ def _bravo_state(bravo) -> tuple:
         list(Onboarding.objects.filter(partner=bravo).values_list("state", flat=True)),
         AgreementAcceptance.objects.count(),
         list(PartnerApplication.objects.values_list("state", "vetter_id", "rejection_reason")),
+        list(Membership.objects.filter(partner=bravo).values_list("tier_id", "state", "since")),
+        list(DowngradeProposal.objects.filter(partner=bravo).values_list("state", "reason")),
+        list(Program.objects.values_list("name", "is_active")),
+        list(Tier.objects.values_list("name", "rank", "min_health_score")),
     )
 
 
@@ -330,6 +349,12 @@ def test_the_walk_finds_partner_b_where_a_login_may_see_it(client, two_partners,
     application = PartnerApplication.objects.get(company__contains=SECRET)  # staff read every application
     assert f"/api/v1/applications/{application.pk}/" in found
     assert f"/applications/{application.pk}/" in found
+    membership = Membership.objects.get(partner=bravo)  # staff read every membership and proposal
+    assert f"/api/v1/memberships/{membership.pk}/" in found
+    assert f"/memberships/{membership.pk}/" in found
+    proposal = DowngradeProposal.objects.get(partner=bravo)
+    assert f"/api/v1/downgrade-proposals/{proposal.pk}/" in found
+    assert "/tiers/proposals/" in found
     assert errors == []
 
 
@@ -359,4 +384,7 @@ def test_partner_b_own_login_finds_its_outcome_where_a_login_of_a_never_does(cli
     assert f"/certifications/{certification.pk}/evidence/" in found
     assert "/partner/certifications/" in found
     assert "/partner/agreement/" in found  # and the agreement it accepted, as accepted
+    membership = Membership.objects.get(partner=bravo)  # and its membership with the evaluation
+    assert f"/api/v1/memberships/{membership.pk}/" in found
+    assert "/api/v1/memberships/" in found
     assert errors == []

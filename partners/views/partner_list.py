@@ -49,6 +49,8 @@ FILTER_LABELS = {
     "vertical": "Vertical",
     "engagement": "Engagement",
     "owner": "Owner",
+    "program": "Program",
+    "tier": "Tier",
 }
 
 
@@ -112,6 +114,8 @@ def _filter_controls(form: PartnerFilterForm) -> list[dict]:
         "vertical": (form.fields["vertical"].choices, "Any vertical", None),
         "engagement": (Partner.Engagement.choices, "Any", None),
         "owner": (form.fields["owner"].choices, "Anyone", None),
+        "program": (form.program_choices, "Any program", None),
+        "tier": (form.tier_choices, "Any tier", None),
     }
     controls = []
     for name, (choices, any_label, indent) in sources.items():

@@ -13,6 +13,7 @@ EVENT_TYPES = {
     "tier.grace_ended": "A member in its grace period meets its tier again; any proposed downgrade is withdrawn.",
     "tier.downgrade_proposed": "A member stayed below its tier after the grace period; a manager decides.",
     "tier.downgrade_decided": "A manager approved or rejected a proposed downgrade, with the reason.",
+    "program.changed": "An administrator created or changed a program or its tier ladder.",
 }
 
 

@@ -2,18 +2,28 @@
 
 A tier's requirements and benefits are plain columns so forms, the API and the evaluation read
 the same validated values; how the tiers of a program must relate to each other (a higher rank
-never asks less) is checked by ``programs.tiers.rules_check`` when tiers are saved.
+never asks less) is checked by ``programs.tiers.editing.check_tier_ladder`` when tiers are saved.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from partners.models import Partner
+
+
+def validate_certified_counts(value) -> None:
+    """``min_certified`` is {vertical slug: a whole number, zero or more}."""
+    if not isinstance(value, dict):
+        raise ValidationError('Give certified people per vertical, such as {"healthcare": 3}.')
+    for slug, count in value.items():
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise ValidationError(f"The number of {slug}-certified people must be a whole number, zero or more.")
 
 
 class Program(models.Model):
@@ -54,7 +64,10 @@ class Tier(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(max_length=60)
-    rank = models.PositiveSmallIntegerField(help_text="1 is the entry tier; higher ranks are better.")
+    rank = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="1 is the entry tier; higher ranks are better.",
+    )
     # requirements: null / empty means not required
     min_revenue = models.DecimalField(
         max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)],
@@ -64,7 +77,10 @@ class Tier(models.Model):
         null=True, blank=True, help_text="Won deals over the trailing 12 months."
     )
     min_certified = models.JSONField(
-        default=dict, blank=True, help_text='Certified contacts required per vertical, e.g. {"healthcare": 3}.'
+        default=dict,
+        blank=True,
+        validators=[validate_certified_counts],
+        help_text='Certified contacts required per vertical, e.g. {"healthcare": 3}.',
     )
     requires_agreement = models.BooleanField(default=False, help_text="A signed agreement in force.")
     min_health_score = models.PositiveSmallIntegerField(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from partners.models import Partner
 from programs.strategies.facts import partner_facts
 from programs.tiers.evaluation import MembershipEvaluation, RequirementCheck, evaluate_membership
-from programs.tiers.models import DowngradeProposal, Membership, Program
+from programs.tiers.models import DowngradeProposal, Membership, Program, Tier, TierChange
 
 
 def membership_list(*, user) -> QuerySet[Membership]:
@@ -105,3 +105,62 @@ def evaluation_json(evaluation: MembershipEvaluation) -> dict:
             for tier in membership.tiers
         ],
     }
+
+
+def program_list(*, user) -> QuerySet[Program]:
+    """The programs the user may read: staff every program; a partner's login the active
+    programs for its organisation's type; anyone else none."""
+    if not (user.is_authenticated and user.is_active):
+        return Program.objects.none()
+    if user.is_staff:
+        return Program.objects.all()
+    partner = Partner.objects.visible_to(user).only("type").first()
+    if partner is None:
+        return Program.objects.none()
+    return Program.objects.filter(is_active=True, partner_types__contains=[partner.type])
+
+
+def programs_with_tiers(*, user) -> list[Program]:
+    """Programs with their tiers (rank order) and, on each tier, ``member_count``: three queries
+    whatever the number of programs (programs, tiers, one grouped count)."""
+    programs = list(program_list(user=user).order_by("name"))
+    attach_tiers(programs)
+    return programs
+
+
+def attach_tiers(programs: list[Program]) -> None:
+    tiers = list(Tier.objects.filter(program__in=[p.pk for p in programs]).order_by("program_id", "rank"))
+    counts = dict(
+        Membership.objects.filter(tier__in=[t.pk for t in tiers])
+        .values_list("tier_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ) if tiers else {}  # fmt: skip
+    by_program: dict[int, list[Tier]] = {}
+    for tier in tiers:
+        tier.member_count = counts.get(tier.pk, 0)
+        by_program.setdefault(tier.program_id, []).append(tier)
+    for program in programs:
+        program.ladder = by_program.get(program.pk, [])
+        program.member_count = sum(t.member_count for t in program.ladder)
+
+
+def program_get(*, user, program_id: int) -> Program:
+    """One program the user may read with its ladder and counts, or Program.DoesNotExist."""
+    program = program_list(user=user).get(pk=program_id)
+    attach_tiers([program])
+    return program
+
+
+def tier_list(*, user, program_id: int) -> QuerySet[Tier]:
+    """The tiers of a program the user may read, lowest rank first (none for another's)."""
+    return Tier.objects.filter(program__in=program_list(user=user).filter(pk=program_id)).order_by("rank")
+
+
+def membership_history(*, membership: Membership) -> QuerySet[TierChange]:
+    return membership.changes.select_related("from_tier", "to_tier", "approved_by").order_by("-created_at", "-id")
+
+
+def pending_proposals(*, user) -> QuerySet[DowngradeProposal]:
+    """Downgrades waiting for a decision, oldest first (the partial index ``downgrade_pending``)."""
+    return proposal_list(user=user).filter(state=DowngradeProposal.State.PENDING).order_by("created_at", "id")

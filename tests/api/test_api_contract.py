@@ -21,6 +21,7 @@ from programs.certifications.models import Certification, CertificationDefinitio
 from programs.deals.services import deal_register
 from programs.leads.services import lead_create
 from programs.strategies.models import Outcome, Strategy, StrategyRun
+from programs.tiers.models import DowngradeProposal, Membership, Program, Tier
 from tests.partners.factories import PartnerFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,6 +90,11 @@ def every_list_has_rows(admin_user, manager):
         company="Applicant", website="applicant.example", country="DE", requested_type="channel", verticals=[],
         regions=["DACH"], contact_name="Jana", contact_email="jana@applicant.example",
     )  # fmt: skip
+    program = Program.objects.create(name="Channel", slug="channel", partner_types=[partner.type])
+    entry = Tier.objects.create(program=program, name="Registered", rank=1)
+    gold = Tier.objects.create(program=program, name="Gold", rank=2)
+    membership = Membership.objects.create(partner=partner, program=program, tier=gold, since=today)
+    DowngradeProposal.objects.create(membership=membership, partner=partner, from_tier=gold, to_tier=entry)
 
 
 def _parameters(viewset) -> list[str]:

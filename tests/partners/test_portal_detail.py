@@ -210,8 +210,9 @@ def test_partner_page_query_count_is_flat(staff_client, manager, rows, django_as
     # vertical names, role; open outcomes (strategy, version, assignee joined), health trend;
     # agreements, documents, metrics, reviews; portal logins, pending invitations; the partner's
     # deals grouped by state and currency, its lead offers counted by outcome; its certified
-    # contacts grouped by vertical; its onboarding and its agreement acceptances
-    with django_assert_max_num_queries(21):
+    # contacts grouped by vertical; its onboarding and its agreement acceptances; its program
+    # memberships and the programs it may join
+    with django_assert_max_num_queries(23):
         response = staff_client.get(f"/partners/{partner.pk}/")
     # then
     assert response.status_code == 200

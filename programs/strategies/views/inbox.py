@@ -176,12 +176,13 @@ def outcome_close_view(request: HttpRequest, outcome_id: int) -> HttpResponse:
 @require_POST
 @portal_view(write=True)
 def outcome_apply_view(request: HttpRequest, outcome_id: int) -> HttpResponse:
-    """Carry out a recommended status change; a refused transition is shown, the outcome stays open."""
+    """Carry out a recommended status or tier change; a refused one is shown, the outcome stays open."""
     outcome = _outcome_or_404(request.user, outcome_id)
     try:
         outcome_apply(outcome_id=outcome.pk, actor=request.user)
     except DomainError as exc:
         messages.error(request, f"Could not apply “{outcome.title}”: {exc.message}")
     else:
-        messages.success(request, f"Applied: {outcome.partner.name} is now {outcome.recommended_status}.")
+        done = outcome.recommended_status if outcome.kind == Outcome.Kind.STATUS_CHANGE else "moved as recommended"
+        messages.success(request, f"Applied: {outcome.partner.name} is now {done}.")
     return _back(request)
