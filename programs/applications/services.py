@@ -30,6 +30,8 @@ from prm.mail import email_queue
 from programs.applications.events import application_changed
 from programs.applications.models import PartnerApplication
 from programs.deals.matching import InvalidDomain, company_key, customer_domain
+from programs.tiers.models import Program
+from programs.tiers.services import membership_create
 
 State = PartnerApplication.State
 DECIDER_ROLES = (Role.ADMIN, Role.MANAGER)
@@ -321,8 +323,9 @@ class Approval:
 def application_approve(*, application_id: int, actor, request=None, now=None) -> Approval:
     """Approve an open application: the partner moves from prospect to onboarding (the onboarding
     slice reacts to that status change), gets the vetter (or the approver) as its owner if it had
-    none, and the contact is invited as the partner's administrator (the e-mail leaves after the
-    commit). Writes ``application.decided``. Locks the application, then the partner.
+    none, joins the active programs for its type at their entry tier, and the contact is invited
+    as the partner's administrator (the e-mail leaves after the commit). Writes
+    ``application.decided``. Locks the application, then the partner.
 
     A contact whose e-mail already has a login is not invited (invitations refuse that); the
     approval goes on and says so, for the manager to give that login access by hand.
@@ -339,6 +342,15 @@ def application_approve(*, application_id: int, actor, request=None, now=None) -
     if partner.owner_id is None:
         owner = application.vetter if vetter_is_eligible(application.vetter) else actor
         partner_update(partner_id=partner.pk, actor=actor, owner=owner)
+    for program in Program.objects.filter(is_active=True, partner_types__contains=[partner.type]).exclude(
+        memberships__partner=partner
+    ):  # the programs for its type take it in at their entry tier
+        membership_create(
+            partner_id=partner.pk,
+            program_id=program.pk,
+            actor=actor,
+            reason="Joined on its application's approval.",
+        )
     invited, note = True, ""
     try:
         invitation = invitation_send(

@@ -24,12 +24,12 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from partners.models import Activity, Partner, PartnerUser
-from partners.outbox.models import Event
 from partners.outbox.services import event_record
 from partners.records.models import Agreement
 from partners.roles import can_change_partner
 from partners.services import partner_change_status
 from prm.errors import Conflict, DomainError, FieldErrors
+from programs.certifications.models import Certification
 from programs.deals.models import Deal
 from programs.onboarding import events
 from programs.onboarding.models import (
@@ -229,13 +229,8 @@ def _colleague(partner_ids: list[int]) -> set[int]:
 
 
 def _certified(partner_ids: list[int]) -> set[int]:
-    """Partners for which a certification was recorded, read from the outbox's
-    ``certification.recorded`` events (the certifications slice may replace this check)."""
-    return set(
-        Event.objects.filter(type="certification.recorded", partner_id__in=partner_ids)
-        .values_list("partner_id", flat=True)
-        .distinct()
-    )
+    """Partners with a certification recorded for one of their contacts, whatever its state."""
+    return set(Certification.objects.filter(partner_id__in=partner_ids).values_list("partner_id", flat=True).distinct())
 
 
 def _dealt(partner_ids: list[int]) -> set[int]:
@@ -256,12 +251,6 @@ AUTO_EVENTS = {
     "certification.recorded": Auto.FIRST_CERTIFICATION,
     "deal.registered": Auto.FIRST_DEAL,
 }
-
-
-def register_auto_check(kind: str, check: Callable[[list[int]], set[int]]) -> None:
-    """Let another slice say how an automatic item is checked (the certifications slice can read
-    its own table instead of the outbox)."""
-    AUTO_CHECKS[kind] = check
 
 
 # --- onboarding: start, advance, complete ---------------------------------------------

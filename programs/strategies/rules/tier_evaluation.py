@@ -12,7 +12,10 @@ from programs.strategies.rules.base import (
     register,
 )
 from programs.strategies.rules.params import IntParam, ParamSchema, StrParam
-from programs.tiers.evaluation import Action, MembershipEvaluation, State, evaluate_membership, gaps_in_words
+
+# the module, not its names: programs.tiers.evaluation reads this package's base, so whichever
+# of the two is imported first, the other may still be half-initialised at this line
+from programs.tiers import evaluation as tiers
 
 EFFECT = "tier_evaluation"
 
@@ -44,17 +47,17 @@ class TierEvaluation(Rule):
         IntParam("every_days", default=91, min=1, max=366),
     )
 
-    def _evaluations(self, facts: PartnerFacts) -> list[tuple[MembershipFact, MembershipEvaluation, bool]]:
+    def _evaluations(self, facts: PartnerFacts) -> list[tuple[MembershipFact, tiers.MembershipEvaluation, bool]]:
         found = []
         for membership in facts.memberships:
             if membership.program_slug != self.p.program:
                 continue
             due = (
-                membership.state != State.OK
+                membership.state != tiers.State.OK
                 or membership.evaluated_on is None
                 or facts.days_since(membership.evaluated_on) >= self.p.every_days
             )
-            found.append((membership, evaluate_membership(facts, membership), due))
+            found.append((membership, tiers.evaluate_membership(facts, membership), due))
         return found
 
     def evaluate(self, facts: PartnerFacts) -> list[OutcomeDraft]:
@@ -63,9 +66,9 @@ class TierEvaluation(Rule):
             target = _upgrade_target(membership, evaluation, due)
             if target is not None:
                 drafts.append(_upgrade_draft(facts, membership, evaluation, target))
-            if due and evaluation.state == State.GRACE:
+            if due and evaluation.state == tiers.State.GRACE:
                 drafts.extend(_grace_drafts(facts, membership, evaluation))
-            if due and evaluation.state == State.PROPOSED_DOWNGRADE:
+            if due and evaluation.state == tiers.State.PROPOSED_DOWNGRADE:
                 drafts.append(_downgrade_draft(facts, membership, evaluation))
         return drafts
 
@@ -90,7 +93,7 @@ class TierEvaluation(Rule):
                         "auto_upgrade": membership.auto_upgrade,
                         "dedupe": _upgrade_dedupe(membership, target) if target else None,
                         "evidence": evaluation.evidence(),
-                        "gaps": gaps_in_words(evaluation.requirements(membership.tier)),
+                        "gaps": tiers.gaps_in_words(evaluation.requirements(membership.tier)),
                     },
                 )
             )
@@ -103,10 +106,10 @@ class TierEvaluation(Rule):
         return "recommend tier upgrades, and downgrades after a grace period, with every requirement explained"
 
 
-def _upgrade_target(membership: MembershipFact, evaluation: MembershipEvaluation, due: bool):
+def _upgrade_target(membership: MembershipFact, evaluation: tiers.MembershipEvaluation, due: bool):
     """The tier to recommend: this review's finding, or between reviews the last review's recommendation."""
     if due:
-        return evaluation.target if evaluation.action == Action.UPGRADE else None
+        return evaluation.target if evaluation.action == tiers.Action.UPGRADE else None
     return next((t for t in membership.tiers if t.id == membership.recommended_tier_id), None)
 
 
@@ -114,7 +117,7 @@ def _upgrade_dedupe(membership: MembershipFact, target) -> str:
     return f"tier-upgrade:{membership.id}:{membership.tier_id}:{target.id}:{membership.since.isoformat()}"
 
 
-def _met_in_words(evaluation: MembershipEvaluation, tier) -> str:
+def _met_in_words(evaluation: tiers.MembershipEvaluation, tier) -> str:
     checks = evaluation.requirements(tier)
     if not checks:
         return f"{tier.name} sets no requirements."
@@ -130,7 +133,7 @@ def _value(value) -> str:
     return f"{value:,.0f}" if isinstance(value, float) else f"{value:,}"
 
 
-def _upgrade_draft(facts: PartnerFacts, membership: MembershipFact, evaluation: MembershipEvaluation, target):
+def _upgrade_draft(facts: PartnerFacts, membership: MembershipFact, evaluation: tiers.MembershipEvaluation, target):
     how = (
         "The program upgrades automatically."
         if membership.auto_upgrade
@@ -141,13 +144,18 @@ def _upgrade_draft(facts: PartnerFacts, membership: MembershipFact, evaluation: 
         title=f"Upgrade {facts.name} to {target.name} in {membership.program_name}",
         explanation=f"{_met_in_words(evaluation, target)} Now {membership.tier.name}. {how}",
         dedupe=_upgrade_dedupe(membership, target),
-        evidence={**evaluation.evidence(), "action": Action.UPGRADE, "target_tier": target.name, "target": target.id},
+        evidence={
+            **evaluation.evidence(),
+            "action": tiers.Action.UPGRADE,
+            "target_tier": target.name,
+            "target": target.id,
+        },
     )
 
 
-def _grace_drafts(facts: PartnerFacts, membership: MembershipFact, evaluation: MembershipEvaluation):
+def _grace_drafts(facts: PartnerFacts, membership: MembershipFact, evaluation: tiers.MembershipEvaluation):
     tier = membership.tier
-    gaps = gaps_in_words(evaluation.requirements(tier))
+    gaps = tiers.gaps_in_words(evaluation.requirements(tier))
     until = evaluation.grace_until.isoformat()
     key = f"{membership.id}:{tier.id}:{evaluation.grace_started_on.isoformat()}"
     evidence = {**evaluation.evidence(), "action": "grace"}
@@ -178,9 +186,9 @@ def _grace_drafts(facts: PartnerFacts, membership: MembershipFact, evaluation: M
     ]
 
 
-def _downgrade_draft(facts: PartnerFacts, membership: MembershipFact, evaluation: MembershipEvaluation):
+def _downgrade_draft(facts: PartnerFacts, membership: MembershipFact, evaluation: tiers.MembershipEvaluation):
     tier, target = membership.tier, evaluation.target
-    gaps = gaps_in_words(evaluation.requirements(tier))
+    gaps = tiers.gaps_in_words(evaluation.requirements(tier))
     return OutcomeDraft(
         kind=OutcomeKind.TIER_CHANGE,
         title=f"Downgrade {facts.name} from {tier.name} to {target.name} in {membership.program_name}",

@@ -23,6 +23,7 @@ from programs.applications.services import (
     application_assign,
     application_reject,
 )
+from programs.tiers.models import Membership, Program, Tier, TierChange
 from tests.factories import UserFactory
 from tests.notifications.helpers import dispatch
 from tests.partners.factories import PartnerFactory
@@ -334,3 +335,21 @@ def test_the_vetter_hears_when_someone_else_decides_their_application(manager, d
     assert row.user_id == vetter.pk
     assert row.title == "Application rejected: Helix Health Systems GmbH"
     assert row.body == "Reason: Too small for now."
+
+
+def test_approval_enrols_the_partner_in_the_active_programs_for_its_type(manager):
+    # given an active channel program with two tiers, an inactive one, and one for technology partners
+    channel = Program.objects.create(name="Channel", slug="channel", partner_types=["channel", "sales"])
+    Tier.objects.create(program=channel, name="Silver", rank=2)
+    Tier.objects.create(program=channel, name="Registered", rank=1)
+    retired = Program.objects.create(name="Old", slug="old", partner_types=["channel"], is_active=False)
+    Tier.objects.create(program=retired, name="Member", rank=1)
+    alliance = Program.objects.create(name="Alliance", slug="alliance", partner_types=["technology"])
+    Tier.objects.create(program=alliance, name="Member", rank=1)
+    application = submit()  # a channel partner
+    # when
+    application_approve(application_id=application.pk, actor=manager)
+    # then it joined the channel program at its entry tier, and nothing else
+    [membership] = Membership.objects.filter(partner=application.partner)
+    assert (membership.program, membership.tier.name, membership.state) == (channel, "Registered", "ok")
+    assert TierChange.objects.get(membership=membership).reason == "Joined on its application's approval."

@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from partners.models import Activity, Partner, PartnerUser
-from partners.outbox import types as event_types
 from partners.outbox.models import Event
 from partners.outbox.services import event_record, outbox_dispatch
 from partners.services import partner_change_status, partner_create
@@ -27,6 +26,7 @@ from programs.onboarding.services import (
 from programs.strategies.facts import partner_facts
 from programs.strategies.rules.onboarding_deadline import OnboardingDeadline
 from tests.factories import UserFactory
+from tests.programs.certifications.helpers import record as record_certification
 from tests.programs.onboarding.conftest import login, make_checklist, publish
 
 pytestmark = pytest.mark.django_db
@@ -88,10 +88,8 @@ def test_a_type_without_checklist_gets_none(alpha, django_capture_on_commit_call
     assert not Onboarding.objects.exists()
 
 
-def test_each_automatic_item_completes_itself_from_its_event(alpha, django_capture_on_commit_callbacks, monkeypatch):
-    # given: a checklist of the four automatic items and one manual; certification.recorded is the
-    # certifications slice's event, registered here as that slice registers it
-    monkeypatch.setitem(event_types._TYPES, "certification.recorded", "A certification was recorded.")
+def test_each_automatic_item_completes_itself_from_its_event(alpha, django_capture_on_commit_callbacks):
+    # given: a checklist of the four automatic items and one manual
     make_checklist(
         autos=("agreement_accepted", "colleague_invited", "first_certification", "first_deal"), manual=("Kick-off",)
     )
@@ -108,8 +106,9 @@ def test_each_automatic_item_completes_itself_from_its_event(alpha, django_captu
     event_record(type="invitation.accepted", object_type="invitation", object_id=1, partner_id=alpha.pk, data={})
     dispatch(django_capture_on_commit_callbacks)
     assert "Auto colleague_invited" in _done(alpha)
-    # when: a certification is recorded (the certifications slice's event)
-    event_record(type="certification.recorded", object_type="certification", object_id=1, partner_id=alpha.pk, data={})
+    # when: a certification is recorded for one of its contacts
+    with django_capture_on_commit_callbacks(execute=True):
+        record_certification(alpha, actor=admin)
     dispatch(django_capture_on_commit_callbacks)
     assert "Auto first_certification" in _done(alpha)
     # when: the first deal is registered
