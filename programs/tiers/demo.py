@@ -5,7 +5,9 @@ of their types enrolled.
 Enrolment is one INSERT … SELECT per program (and one for the "joined" history rows), so it
 takes seconds at 100,000 partners; the tier each partner starts at is drawn from its id, so the
 same partners get the same tiers every time. The strategies' tier reviews then put partners that
-do not meet their tier into a grace period, as real programs look after an import.
+do not meet their tier into a grace period, as real programs look after an import; one member in
+ten above the entry tier starts with its grace period over, so the first review proposes
+downgrades for a manager to decide.
 """
 
 from __future__ import annotations
@@ -70,6 +72,15 @@ FROM partners_partner AS p
 WHERE p.type = ANY(%(types)s) AND p.status = ANY(%(statuses)s)
 ON CONFLICT (partner_id, program_id) DO NOTHING
 """
+# one member in ten above its program's entry tier has been below it for a while: its grace period
+# ended ten days ago, so the first review proposes its downgrade (unless it meets its tier again)
+LAPSED = """
+UPDATE programs_membership AS m SET state = 'grace', grace_started_on = CURRENT_DATE - (%(grace)s + 10),
+       grace_until = CURRENT_DATE - 10
+FROM programs_tier AS t
+WHERE m.tier_id = t.id AND m.program_id = %(program)s AND t.rank > 1 AND m.state = 'ok' AND m.evaluated_on IS NULL
+  AND m.partner_id %% 10 = 0
+"""
 JOINED = """
 INSERT INTO programs_tierchange (membership_id, partner_id, to_tier_id, direction, reason, evidence, created_at)
 SELECT m.id, m.partner_id, m.tier_id, 'joined', 'Enrolled with the demo data.', '{}'::jsonb, now()
@@ -110,4 +121,6 @@ def demo_programs_seed(*, if_empty: bool = False) -> ProgramsResult:
                  "statuses": list(ENROLLED_STATUSES)},
             )  # fmt: skip
             cursor.execute(JOINED, {"program": program.pk})
+            if new:
+                cursor.execute(LAPSED, {"program": program.pk, "grace": program.grace_days})
     return ProgramsResult(programs=created, members=Membership.objects.count())

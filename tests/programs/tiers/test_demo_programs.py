@@ -1,5 +1,7 @@
 """The demo programs: two programs with their tiers, every demo partner of their types enrolled once."""
 
+from datetime import date, timedelta
+
 import pytest
 from django.core.management import call_command
 
@@ -43,3 +45,14 @@ def test_the_command_does_nothing_when_programs_exist(capsys):
     call_command("seed_demo_programs", "--if-empty")
     out = capsys.readouterr().out
     assert "Created 2 programs" in out and "Nothing to do: 2 programs exist already" in out
+
+
+def test_one_member_in_ten_above_the_entry_tier_starts_with_its_grace_period_over():
+    PartnerFactory.create_batch(200, type="channel", status="active")  # some ids end in 0 above the entry tier
+    demo_programs_seed()
+    for membership in Membership.objects.select_related("tier"):
+        lapsed = membership.tier.rank > 1 and membership.partner_id % 10 == 0
+        assert (membership.state == "grace") is lapsed
+        if lapsed:
+            assert membership.grace_until == date.today() - timedelta(days=10)
+    assert Membership.objects.filter(state="grace").exists()
