@@ -231,9 +231,9 @@ def test_the_partner_list_query_count_is_flat(alpha, django_assert_max_num_queri
         record(alpha)
     reference()  # the verticals come from the cache, warm in production
     client = _client(partner_login(alpha))
-    # when: session, user, membership, the organisation, the bounded count, the coverage per
-    # vertical, the page
-    with django_assert_max_num_queries(7):
+    # when: session, user, membership, the organisation, the agreement gate, the bounded count, the
+    # coverage per vertical, the page
+    with django_assert_max_num_queries(8):
         response = client.get("/partner/certifications/?state=pending")
     assert response.status_code == 200
     assert response.content.decode().count("Waiting for verification</span>") == rows

@@ -62,7 +62,7 @@ def test_a_partner_member_records_a_certification_that_waits_for_verification(al
     assert event.data["contact_name"] == "Ada Lovelace"
     assert event.data["vertical"] == "healthcare"
     assert event.data["has_evidence"] is True
-    note = Activity.objects.get(partner=alpha, data__record="certification")
+    note = Activity.objects.get(partner=alpha, kind="certification")
     assert note.message == "Certification recorded: Clinical integration, Ada Lovelace"
     assert note.actor == amy
 
