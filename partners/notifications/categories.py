@@ -104,6 +104,14 @@ def _int(value) -> int | None:
 # --- partner logins --------------------------------------------------------------------
 
 
+def organisation_logins(events, batch: Batch):
+    """Every active login of each event's partner (for categories whose events all concern the
+    partner's organisation: ``to_organisation``)."""
+    for event in events:
+        for user_id in batch.partner_logins.get(event.partner_id, ()):
+            yield event, user_id
+
+
 def addressed_partner_logins(events, batch: Batch):
     """Every active login of the partner an event is addressed to (``audience`` partner)."""
     for event in events:

@@ -9,6 +9,7 @@ from partners.notifications.categories import (
     Batch,
     Category,
     Message,
+    organisation_logins,
     page_link,
     partner_owner,
     register_category,
@@ -21,13 +22,6 @@ PARTNER_EVENT_TYPES = ("certification.verified", "certification.rejected", "cert
 def _what(event) -> str:
     data = event.data
     return f"{data.get('definition_name') or 'A certification'} of {data.get('contact_name') or 'a contact'}"
-
-
-def _organisation_hears(events, batch: Batch):
-    """Every active login of the certification's partner."""
-    for event in events:
-        for user_id in batch.partner_logins.get(event.partner_id, ()):
-            yield event, user_id
 
 
 def _describe_for_partner(event, batch: Batch) -> Message:
@@ -65,7 +59,7 @@ def register() -> None:
             audience=PARTNER,
             default=Delivery.IMMEDIATELY,
             event_types=PARTNER_EVENT_TYPES,
-            recipients=_organisation_hears,
+            recipients=organisation_logins,
             describe=_describe_for_partner,
             to_organisation=True,
         )

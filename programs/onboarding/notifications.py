@@ -10,6 +10,7 @@ from partners.notifications.categories import (
     Batch,
     Category,
     Message,
+    organisation_logins,
     page_link,
     partner_owner,
     register_category,
@@ -18,12 +19,6 @@ from partners.notifications.models import Delivery
 
 PARTNER_TYPES = ("onboarding.started", "onboarding.completed")
 STAFF_TYPES = ("agreement.accepted", "onboarding.completed", "onboarding.items_overdue")
-
-
-def _organisation_hears(events, batch: Batch):
-    for event in events:
-        for user_id in batch.partner_logins.get(event.partner_id, ()):
-            yield event, user_id
 
 
 def _describe_for_partner(event, batch: Batch) -> Message:
@@ -71,7 +66,7 @@ def register() -> None:
             audience=PARTNER,
             default=Delivery.IMMEDIATELY,
             event_types=PARTNER_TYPES,
-            recipients=_organisation_hears,
+            recipients=organisation_logins,
             describe=_describe_for_partner,
             to_organisation=True,
         )

@@ -9,6 +9,7 @@ from partners.notifications.categories import (
     Batch,
     Category,
     Message,
+    organisation_logins,
     page_link,
     partner_owner,
     register_category,
@@ -16,12 +17,6 @@ from partners.notifications.categories import (
 from partners.notifications.models import Delivery
 
 PARTNER_EVENT_TYPES = ("tier.changed", "tier.grace_started", "tier.grace_ended")
-
-
-def _organisation_hears(events, batch: Batch):
-    for event in events:
-        for user_id in batch.partner_logins.get(event.partner_id, ()):
-            yield event, user_id
 
 
 def _describe_for_partner(event, batch: Batch) -> Message:
@@ -68,7 +63,7 @@ def register() -> None:
             audience=PARTNER,
             default=Delivery.IMMEDIATELY,
             event_types=PARTNER_EVENT_TYPES,
-            recipients=_organisation_hears,
+            recipients=organisation_logins,
             describe=_describe_for_partner,
             to_organisation=True,
         )
