@@ -46,7 +46,7 @@ class AssignSerializer(serializers.Serializer):
     )
 
 
-class RejectSerializer(serializers.Serializer):
+class ApplicationRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="E-mailed to the applicant.")
 
 
@@ -90,12 +90,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
         services.application_approve(application_id=application.pk, actor=request.user, request=request)
         return self._respond(application.pk)
 
-    @extend_schema(request=RejectSerializer, responses={200: ApplicationSerializer, 404: NOT_FOUND})
+    @extend_schema(request=ApplicationRejectSerializer, responses={200: ApplicationSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject with a reason, which is e-mailed to the applicant."""
         application = self.get_object()
-        form = RejectSerializer(data=request.data)
+        form = ApplicationRejectSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.application_reject(
             application_id=application.pk, actor=request.user, reason=form.validated_data["reason"]

@@ -74,7 +74,7 @@ class CertificationCreateSerializer(serializers.Serializer):
     evidence = serializers.FileField(required=False, help_text="PDF, PNG or JPEG of at most 10 MB.")
 
 
-class RejectSerializer(serializers.Serializer):
+class CertificationRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
@@ -139,12 +139,12 @@ class CertificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
         services.certification_verify(certification_id=certification.pk, actor=request.user)
         return self._respond(certification.pk)
 
-    @extend_schema(request=RejectSerializer, responses={200: CertificationSerializer, 404: NOT_FOUND})
+    @extend_schema(request=CertificationRejectSerializer, responses={200: CertificationSerializer, 404: NOT_FOUND})
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Reject a pending certification with the reason the partner reads."""
         certification = self.get_object()
-        form = RejectSerializer(data=request.data)
+        form = CertificationRejectSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         services.certification_reject(
             certification_id=certification.pk, actor=request.user, reason=form.validated_data["reason"]

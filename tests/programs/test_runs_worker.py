@@ -62,10 +62,13 @@ def _outcome_keys(partner: dict, today: date) -> list[str]:
             return missing("integration_certificate") + review("roadmap_review", 182) + quiet_for(180)
         case "sales":  # no closed deals, so no win rate to cross the line; coached for registering none
             return no_deal_since_created(90) + review("pipeline_review", 90) + quiet_for(90)
-        case "channel":  # onboarding counts from creation (no start on file); no MDF figures, no leads
+        case "channel":  # onboarding counts from creation (no start on file); no MDF figures, no leads;
+            # nobody certified, so one person short in each of its verticals
             late = partner["status"] == "onboarding" and age > 60
             onboarding = [f"onboarding_deadline:{pk}:{created.isoformat()}"] if late else []
-            return no_deal_since_created(90) + onboarding + review("business_review", 90)
+            verticals = sorted(set(partner["verticals"]))
+            coverage = [f"certification_coverage:{pk}:" + ",".join(f"{v}=1" for v in verticals)] if verticals else []
+            return no_deal_since_created(90) + onboarding + review("business_review", 90) + coverage
         case "support":  # no SLA or CSAT figures reported
             return missing("support_certificate")
     raise AssertionError(partner)
@@ -81,7 +84,9 @@ def _expected(today: date) -> tuple[set[tuple[int, str]], dict[int, int]]:
     """The open outcomes as (strategy, dedupe key) and each partner's health score, from the seeded
     facts alone: the engine under test plays no part."""
     strategy = dict(Strategy.objects.values_list("partner_type", "pk"))
-    partners = Partner.objects.values("pk", "type", "status", "engagement", "last_activity_at", "created_at")
+    partners = Partner.objects.values(
+        "pk", "type", "status", "engagement", "last_activity_at", "created_at", "verticals"
+    )
     outcomes = {(strategy[p["type"]], key) for p in partners for key in _outcome_keys(p, today)}
     return outcomes, {p["pk"]: _health_score(p, today) for p in partners}
 
