@@ -19,7 +19,8 @@ def schedule(apps, schema_editor):
         minute="15", hour="6", day_of_week="*", day_of_month="*", month_of_year="*", timezone="UTC"
     )
     PeriodicTask.objects.get_or_create(
-        name=SCHEDULE_NAME, defaults={"task": "programs.certifications.certifications_announce_expiring", "crontab": daily}
+        name=SCHEDULE_NAME,
+        defaults={"task": "programs.certifications.certifications_announce_expiring", "crontab": daily},
     )
 
 
