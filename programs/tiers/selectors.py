@@ -26,11 +26,6 @@ def proposal_list(*, user) -> QuerySet[DowngradeProposal]:
     )
 
 
-def programs_requiring_agreement(*, partner_type: str) -> QuerySet[Program]:
-    """Active programs for the partner type that open the partner portal only after the agreement."""
-    return Program.objects.filter(is_active=True, requires_agreement=True, partner_types__contains=[partner_type])
-
-
 def partner_evaluations(*, partner_id: int, today=None) -> list[MembershipEvaluation]:
     """Where the partner stands in each of its programs today, evaluated live from its facts
     (the same functions the tier_evaluation rule uses); a fixed number of queries."""
